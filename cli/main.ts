@@ -1,0 +1,36 @@
+import { Command } from '@commander-js/extra-typings';
+import { configCommand } from './commands/config';
+import { demoCommand } from './commands/demo';
+import { discoverCommand } from './commands/discover';
+import { describeError, EXIT, exitCodeFor } from './exit-codes';
+
+export function buildProgram(): Command {
+  const program = new Command('etl-pipeline')
+    .description('Nightly OpenDental → PostgreSQL analytics pipeline (extract, load, transform)')
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(demoCommand());
+  program.addCommand(discoverCommand());
+  program.addCommand(configCommand());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (
+      code === 'commander.helpDisplayed' ||
+      code === 'commander.help' ||
+      code === 'commander.version'
+    ) {
+      return EXIT.ok;
+    }
+    if (typeof code === 'string' && code.startsWith('commander.')) return EXIT.usage;
+    console.error(describeError(error));
+    return exitCodeFor(error);
+  }
+}

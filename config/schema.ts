@@ -1,0 +1,200 @@
+import { z } from 'zod';
+
+/**
+ * The zod schemas of `config/pipeline.yml` and `config/tables.yml`. Every object is strict
+ * (unknown keys are errors, with a "did you mean" hint from the loader) and every key has a
+ * default, so an empty file is a working local configuration.
+ *
+ * Values that came from `${VAR}` interpolation are strings; `int`/`bool` accept their string
+ * forms so that `port: ${DB_PORT:-3306}` validates as a number.
+ */
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
+    z.number().int().min(min).max(max),
+  );
+
+const bool = () =>
+  z.preprocess((v) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim().toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(s)) return true;
+    if (['false', 'no', 'off', '0', ''].includes(s)) return false;
+    return v;
+  }, z.boolean());
+
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const identifier = () =>
+  z.string().regex(IDENTIFIER, 'must be a plain identifier (letters, digits, underscore)');
+
+const TlsSchema = z.union([
+  bool(),
+  z.strictObject({
+    /** PEM file with the CA that signed the server certificate. */
+    ca_file: z.string().optional(),
+    reject_unauthorized: bool().default(true),
+  }),
+]);
+
+const connection = (defaults: { port: number; database: string; user: string }) =>
+  z.strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: int(1, 65535).default(defaults.port),
+    database: identifier().default(defaults.database),
+    user: z.string().min(1).default(defaults.user),
+    password: z.string().default(''),
+    tls: TlsSchema.default(false),
+    /** Secrets Manager secret (name or ARN) holding host/port/username/password in AWS. */
+    secret_id: z.string().optional(),
+    connect_timeout_seconds: int(1, 600).default(10),
+  });
+
+const MysqlConnectionSchema = connection({ port: 3306, database: 'opendental', user: 'root' });
+
+export const ConnectionsSchema = z.strictObject({
+  source: MysqlConnectionSchema.default({
+    host: '127.0.0.1',
+    port: 3306,
+    database: 'opendental_source',
+    user: 'root',
+    password: '',
+    tls: false,
+    connect_timeout_seconds: 10,
+  }),
+  replication: MysqlConnectionSchema.default({
+    host: '127.0.0.1',
+    port: 3306,
+    database: 'opendental_replication',
+    user: 'root',
+    password: '',
+    tls: false,
+    connect_timeout_seconds: 10,
+  }),
+  analytics: connection({ port: 5432, database: 'opendental_analytics', user: 'postgres' })
+    .extend({
+      schemas: z
+        .strictObject({
+          raw: identifier().default('raw'),
+          public: identifier().default('public'),
+          meta: identifier().default('etl_meta'),
+        })
+        .default({ raw: 'raw', public: 'public', meta: 'etl_meta' }),
+    })
+    .default({
+      host: '127.0.0.1',
+      port: 5432,
+      database: 'opendental_analytics',
+      user: 'postgres',
+      password: '',
+      tls: false,
+      connect_timeout_seconds: 10,
+      schemas: { raw: 'raw', public: 'public', meta: 'etl_meta' },
+    }),
+});
+
+const stage = (timeoutMinutes: number) =>
+  z.strictObject({ timeout_minutes: int(1, 24 * 60).default(timeoutMinutes) });
+
+export const STRATEGIES = ['timestamp', 'append', 'reconcile', 'full'] as const;
+export const RUNNERS = ['lambda', 'fargate'] as const;
+
+export const PipelineConfigSchema = z.strictObject({
+  general: z
+    .strictObject({
+      batch_size: int(1, 1_000_000).default(5000),
+      parallel_jobs: int(1, 40).default(2),
+      max_retries: int(0, 10).default(3),
+      retry_delay_seconds: int(0, 3600).default(300),
+    })
+    .default({ batch_size: 5000, parallel_jobs: 2, max_retries: 3, retry_delay_seconds: 300 }),
+  stages: z
+    .strictObject({
+      extract: stage(30)
+        .extend({
+          /** Rows changed this long before the stored watermark are read again (clock skew). */
+          overlap_minutes: int(0, 24 * 60).default(5),
+        })
+        .default({ timeout_minutes: 30, overlap_minutes: 5 }),
+      load: stage(45).default({ timeout_minutes: 45 }),
+      transform: stage(60).default({ timeout_minutes: 60 }),
+    })
+    .default({
+      extract: { timeout_minutes: 30, overlap_minutes: 5 },
+      load: { timeout_minutes: 45 },
+      transform: { timeout_minutes: 60 },
+    }),
+  monitoring: z
+    .strictObject({
+      metrics: z
+        .strictObject({
+          collection_interval: int(1, 86_400).default(300),
+          retention_days: int(1, 3653).default(30),
+        })
+        .default({ collection_interval: 300, retention_days: 30 }),
+    })
+    .default({ metrics: { collection_interval: 300, retention_days: 30 } }),
+  connections: ConnectionsSchema.default(ConnectionsSchema.parse({})),
+  alerts: z
+    .strictObject({
+      email: z.array(z.email()).default([]),
+      /** Secrets Manager secret whose value is the Slack incoming-webhook URL. */
+      slack_webhook_secret_id: z.string().optional(),
+    })
+    .default({ email: [] }),
+  schedule: z
+    .strictObject({
+      /** EventBridge Scheduler cron fields: minutes hours day-of-month month day-of-week year. */
+      cron: z
+        .string()
+        .regex(/^\S+( \S+){5}$/, 'must have six fields, e.g. "0 1 * * ? *"')
+        .default('0 1 * * ? *'),
+      timezone: z
+        .string()
+        .refine(isTimeZone, 'must be an IANA time zone such as America/New_York')
+        .default('America/New_York'),
+      enabled: bool().default(true),
+    })
+    .default({ cron: '0 1 * * ? *', timezone: 'America/New_York', enabled: true }),
+  runners: z
+    .strictObject({
+      /** A table with at least this many estimated rows runs on Fargate. */
+      fargate_min_rows: int(0).default(500_000),
+      /** A table with at least this many bytes (data + indexes) runs on Fargate. */
+      fargate_min_bytes: int(0).default(256 * 1024 * 1024),
+    })
+    .default({ fargate_min_rows: 500_000, fargate_min_bytes: 256 * 1024 * 1024 }),
+});
+
+export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
+export type ConnectionConfig = PipelineConfig['connections']['source'];
+export type AnalyticsConnectionConfig = PipelineConfig['connections']['analytics'];
+
+export const TableOverrideSchema = z.strictObject({
+  priority: int(0, 1_000_000).optional(),
+  strategy: z.enum(STRATEGIES).optional(),
+  change_column: identifier().optional(),
+  batch_size: int(1, 1_000_000).optional(),
+  runner: z.enum(RUNNERS).optional(),
+  exclude: bool().optional(),
+});
+export type TableOverride = z.infer<typeof TableOverrideSchema>;
+
+export const TablesConfigSchema = z.strictObject({
+  tables: z
+    .record(
+      identifier(),
+      TableOverrideSchema.nullable().transform((v) => v ?? {}),
+    )
+    .default({}),
+});
+export type TablesConfig = z.infer<typeof TablesConfigSchema>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { Connection as CallbackConnection } from 'mysql2';
+import mysql from 'mysql2/promise';
+import type { ConnectionConfig } from '../../config/schema';
+import type { ErrorContext } from '../errors';
+import { classifyDatabaseError, classifyStreamErrors } from './classify-error';
+import type { MysqlSession } from './ports';
+
+export interface OpenMysqlOptions {
+  /** Name used in error messages: `source`, `replication`, ... */
+  label: string;
+  /**
+   * Makes every transaction of the session read-only, enforced by the server: a write, DDL or
+   * temporary table through it fails with ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION.
+   */
+  readOnly: boolean;
+  /** Allows `LOAD DATA LOCAL INFILE` from a stream (writers only). */
+  localInfile?: boolean;
+  /** Override the configured database; `null` connects without selecting one. */
+  database?: string | null;
+  /** Session `sql_mode`; OpenDental itself writes with a non-strict mode. */
+  sqlMode?: string;
+}
+
+/**
+ * Opens one MySQL/MariaDB session. Values arrive exactly as stored: dates and times as text
+ * (`0000-00-00`, `0001-01-01`, `-838:59:59`), BIGINT and DECIMAL as strings, BLOB/BIT as Buffer.
+ */
+export async function openMysql(
+  config: ConnectionConfig,
+  options: OpenMysqlOptions,
+): Promise<MysqlSession> {
+  const context: ErrorContext = { connection: options.label, stage: 'connect' };
+  let connection: mysql.Connection;
+  try {
+    connection = await mysql.createConnection({
+      host: config.host,
+      port: config.port,
+      user: config.user,
+      password: config.password,
+      database: options.database === undefined ? config.database : (options.database ?? undefined),
+      connectTimeout: config.connect_timeout_seconds * 1000,
+      charset: 'utf8mb4_general_ci',
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+      timezone: 'Z',
+      multipleStatements: false,
+      ssl: tlsOptions(config.tls),
+      flags: options.localInfile ? ['+LOCAL_FILES'] : ['-LOCAL_FILES'],
+    });
+  } catch (error) {
+    throw classifyDatabaseError(error, context);
+  }
+  // A dropped socket must not crash the process; the next call reports it, classified.
+  connection.on('error', () => {});
+  const session = new MysqlAdapter(connection, options.label);
+  try {
+    // Long streams into a slow consumer must not be cut by the server's write timeout.
+    await session.execute('SET SESSION net_write_timeout = 3600, net_read_timeout = 3600');
+    await session.execute("SET SESSION time_zone = '+00:00'");
+    if (options.sqlMode !== undefined)
+      await session.execute('SET SESSION sql_mode = ?', [options.sqlMode]);
+    if (options.readOnly) await session.execute('SET SESSION TRANSACTION READ ONLY');
+  } catch (error) {
+    await session.close();
+    throw classifyDatabaseError(error, context);
+  }
+  return session;
+}
+
+function tlsOptions(tls: ConnectionConfig['tls']): mysql.SslOptions | undefined {
+  if (tls === false) return undefined;
+  if (tls === true) return { rejectUnauthorized: true };
+  return {
+    rejectUnauthorized: tls.reject_unauthorized,
+    ...(tls.ca_file ? { ca: readFileSync(tls.ca_file, 'utf8') } : {}),
+  };
+}
+
+class MysqlAdapter implements MysqlSession {
+  constructor(
+    private readonly connection: mysql.Connection,
+    private readonly label: string,
+  ) {}
+
+  get threadId(): number | null {
+    return this.connection.threadId ?? null;
+  }
+
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    try {
+      const [rows] = await this.connection.query({ sql, values: params as unknown[] });
+      return rows as T[];
+    } catch (error) {
+      throw classifyDatabaseError(error, { connection: this.label });
+    }
+  }
+
+  async execute(sql: string, params: readonly unknown[] = []): Promise<{ affectedRows: number }> {
+    try {
+      const [result] = await this.connection.query({ sql, values: params as unknown[] });
+      return { affectedRows: (result as mysql.ResultSetHeader).affectedRows ?? 0 };
+    } catch (error) {
+      throw classifyDatabaseError(error, { connection: this.label });
+    }
+  }
+
+  stream(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: { highWaterMark?: number; rowsAsArray?: boolean } = {},
+  ): Readable {
+    // The promise wrapper keeps the callback connection, whose queries expose .stream().
+    const raw = (this.connection as unknown as { connection: CallbackConnection }).connection;
+    const stream = raw
+      .query({ sql, values: params as unknown[], rowsAsArray: options.rowsAsArray ?? false })
+      .stream({ highWaterMark: options.highWaterMark ?? 1000 });
+    return classifyStreamErrors(stream, this.label);
+  }
+
+  async loadDataLocal(sql: string, source: () => Readable): Promise<{ affectedRows: number }> {
+    try {
+      const [result] = await this.connection.query({ sql, infileStreamFactory: () => source() });
+      return { affectedRows: (result as mysql.ResultSetHeader).affectedRows ?? 0 };
+    } catch (error) {
+      throw classifyDatabaseError(error, { connection: this.label });
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.connection.end();
+    } catch {
+      this.connection.destroy();
+    }
+  }
+}
