@@ -5,13 +5,19 @@ import { discoverCommand } from './commands/discover';
 import { describeError, EXIT, exitCodeFor } from './exit-codes';
 
 export function buildProgram(): Command {
-  const program = new Command('etl-pipeline')
-    .description('Nightly OpenDental → PostgreSQL analytics pipeline (extract, load, transform)')
-    .showHelpAfterError()
-    .exitOverride();
+  const program = new Command('etl-pipeline').description(
+    'Nightly OpenDental → PostgreSQL analytics pipeline (extract, load, transform)',
+  );
   program.addCommand(demoCommand());
   program.addCommand(discoverCommand());
   program.addCommand(configCommand());
+  // Subcommands added with addCommand() do not inherit these: errors must reach main() as
+  // exceptions (for exit code 2), never as a process.exit() deep inside commander.
+  const everyCommand = (command: Command): Command[] => [
+    command,
+    ...command.commands.flatMap((c) => everyCommand(c as unknown as Command)),
+  ];
+  for (const command of everyCommand(program)) command.exitOverride().showHelpAfterError();
   return program;
 }
 

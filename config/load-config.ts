@@ -94,6 +94,11 @@ export function parseConfigText<S extends z.ZodType>(
       }
       continue;
     }
+    if (issue.code === 'invalid_key') {
+      const reason = issue.issues[0]?.message ?? 'not allowed';
+      problems.push(`${at(keyOffset(doc, path))} ${path.join('.')}: invalid name: ${reason}`);
+      continue;
+    }
     if (issue.code === 'invalid_type' && node === undefined) message = 'required';
     problems.push(
       `${at(node?.range?.[0] ?? nearestOffset(doc, issue.path))} ${path.join('.') || '(root)'}: ${message}`,

@@ -399,6 +399,5 @@ function splitPayment(ctx: GeneratorContext, row: number): number {
 /** Security log entries are in time order, like an append-only log. */
 function securityLogTime(ctx: GeneratorContext, row: number): string {
   const n = Math.max(1, ctx.count('securitylog'));
-  const seconds = Math.floor(((n - row) / n) * 5 * 365 * 86_400);
-  return new Date(DEMO_AS_OF - seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  return ctx.secondsBeforeAsOf(Math.floor(((n - row) / n) * 5 * 365 * 86_400));
 }

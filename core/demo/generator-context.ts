@@ -19,6 +19,11 @@ const DAYS: string[] = Array.from({ length: DAY_COUNT }, (_, i) =>
   new Date(FIRST_DAY + i * DAY).toISOString().slice(0, 10),
 );
 const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
+/** Every second of a day as `HH:MM:SS`, so that timestamps are built without Date formatting. */
+const SECONDS: string[] = Array.from(
+  { length: 86_400 },
+  (_, i) => `${pad(Math.floor(i / 3600))}:${pad(Math.floor(i / 60) % 60)}:${pad(i % 60)}`,
+);
 /** Times of day on a 5-minute grid, as OpenDental's schedule uses. */
 const TIMES: string[] = Array.from(
   { length: 288 },
@@ -116,12 +121,21 @@ export class GeneratorContext {
 
   /** A change-column value: a recent edit time, within the last 400 days. */
   changeStamp(hash: number, salt: number): string {
-    const seconds = Math.floor(unit(hash, salt) * 400 * 86_400);
-    return new Date(DEMO_AS_OF - seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+    return this.secondsBeforeAsOf(Math.floor(unit(hash, salt) * 400 * 86_400));
   }
 
+  /** `YYYY-MM-DD HH:MM:SS`, `seconds` before the end of the as-of day. */
+  secondsBeforeAsOf(seconds: number): string {
+    const day = Math.floor(seconds / 86_400);
+    return `${DAYS[DAY_COUNT - 1 - day] ?? NO_DATE} ${SECONDS[86_399 - (seconds % 86_400)]}`;
+  }
+
+  /** An amount with two decimals, as OpenDental stores money in doubles. */
   money(hash: number, salt: number, min: number, max: number): string {
-    return (min + unit(hash, salt) * (max - min)).toFixed(2);
+    const cents = Math.round(min * 100 + unit(hash, salt) * (max - min) * 100);
+    const abs = cents < 0 ? -cents : cents;
+    const frac = abs % 100;
+    return `${cents < 0 ? '-' : ''}${Math.floor(abs / 100)}.${frac < 10 ? '0' : ''}${frac}`;
   }
 
   pick<T>(hash: number, salt: number, items: readonly T[]): T {

@@ -4,7 +4,6 @@
  */
 export const TSV_NULL = '\\N';
 
-const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
 const ESCAPES: Record<string, string> = {
   '\\': '\\\\',
   '\t': '\\t',
@@ -15,5 +14,12 @@ const ESCAPES: Record<string, string> = {
 
 export function tsvField(value: string | null): string {
   if (value === null) return TSV_NULL;
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r\0]/g, (c) => ESCAPES[c] ?? c) : value;
+  // Most values are numbers and dates: a scan is cheaper than a regular expression per value.
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 92 || c === 9 || c === 10 || c === 13 || c === 0) {
+      return value.replace(/[\\\t\n\r\0]/g, (ch) => ESCAPES[ch] ?? ch);
+    }
+  }
+  return value;
 }
