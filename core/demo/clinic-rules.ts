@@ -1,10 +1,4 @@
-import {
-  DEMO_AS_OF,
-  type GeneratorContext,
-  NO_DATE,
-  NO_DATETIME,
-  type ValueGen,
-} from './generator-context';
+import { type GeneratorContext, NO_DATE, NO_DATETIME, type ValueGen } from './generator-context';
 import { between, unit } from './random';
 
 /**
