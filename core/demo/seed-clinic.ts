@@ -66,7 +66,7 @@ export async function seedDemoClinic(
     const rows = counts[table] ?? 0;
     const t0 = Date.now();
     options.onProgress?.({ kind: 'table-start', table, rows, index: index + 1, of: wanted.length });
-    await loadTable(session, ctx, table, rows, rules[table] ?? {});
+    await seedTable(session, ctx, table, rows, rules[table] ?? {});
     tables.push({ table, rows });
     options.onProgress?.({ kind: 'table-done', table, rows, seconds: (Date.now() - t0) / 1000 });
   }
@@ -109,7 +109,19 @@ export function createTableStatements(): string[] {
 
 const ROWS_PER_CHUNK = 2000;
 
-async function loadTable(
+/** The value generators of a table's columns, in column order. */
+export function tableGenerators(
+  ctx: GeneratorContext,
+  table: string,
+  rules: Record<string, ValueGen>,
+): ValueGen[] {
+  const def = odSchema[table];
+  if (!def) throw new ConfigError(`not an OpenDental table: ${table}`, { stage: 'seed' });
+  return def.columns.map((c) => rules[c.name] ?? genericColumn(ctx, table, def, c));
+}
+
+/** Fills one (empty) table with `rows` generated rows through LOAD DATA LOCAL INFILE. */
+export async function seedTable(
   session: MysqlSession,
   ctx: GeneratorContext,
   table: string,
@@ -118,7 +130,7 @@ async function loadTable(
 ): Promise<void> {
   const def = odSchema[table];
   if (!def) return;
-  const generators = def.columns.map((c) => rules[c.name] ?? genericColumn(ctx, table, def, c));
+  const generators = tableGenerators(ctx, table, rules);
   const targets = def.columns.map((c) =>
     parseMysqlType(c.mysql_type).base.endsWith('blob') ? `@${c.name}` : quoteMysql(c.name),
   );
