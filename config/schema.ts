@@ -114,13 +114,15 @@ export const PipelineConfigSchema = z.strictObject({
         .extend({
           /** Rows changed this long before the stored watermark are read again (clock skew). */
           overlap_minutes: int(0, 24 * 60).default(5),
+          /** Timestamp and append tables are also checksum-reconciled every this many runs. */
+          reconcile_every_runs: int(1, 1000).default(7),
         })
-        .default({ timeout_minutes: 30, overlap_minutes: 5 }),
+        .default({ timeout_minutes: 30, overlap_minutes: 5, reconcile_every_runs: 7 }),
       load: stage(45).default({ timeout_minutes: 45 }),
       transform: stage(60).default({ timeout_minutes: 60 }),
     })
     .default({
-      extract: { timeout_minutes: 30, overlap_minutes: 5 },
+      extract: { timeout_minutes: 30, overlap_minutes: 5, reconcile_every_runs: 7 },
       load: { timeout_minutes: 45 },
       transform: { timeout_minutes: 60 },
     }),

@@ -25,7 +25,9 @@ export interface OpenMysqlOptions {
 
 /**
  * Opens one MySQL/MariaDB session. Values arrive exactly as stored: dates and times as text
- * (`0000-00-00`, `0001-01-01`, `-838:59:59`), BIGINT and DECIMAL as strings, BLOB/BIT as Buffer.
+ * (`0000-00-00`, `0001-01-01`, `-838:59:59`), BIGINT, DECIMAL, DOUBLE and FLOAT as strings,
+ * BLOB/BIT as Buffer. (FLOAT's text form is rounded to 6 digits: select `CAST(f AS DOUBLE)`
+ * where the exact value matters.)
  */
 export async function openMysql(
   config: ConnectionConfig,
@@ -46,6 +48,10 @@ export async function openMysql(
       supportBigNumbers: true,
       bigNumberStrings: true,
       decimalNumbers: false,
+      // DOUBLE/FLOAT as the server's text: a JS number would turn -0 into 0 and is not needed
+      // to copy the value exactly (the server prints doubles in shortest round-trip form).
+      typeCast: (field, next) =>
+        field.type === 'DOUBLE' || field.type === 'FLOAT' ? field.string() : next(),
       timezone: 'Z',
       multipleStatements: false,
       ssl: tlsOptions(config.tls),
@@ -94,6 +100,19 @@ class MysqlAdapter implements MysqlSession {
     try {
       const [rows] = await this.connection.query({ sql, values: params as unknown[] });
       return rows as T[];
+    } catch (error) {
+      throw classifyDatabaseError(error, { connection: this.label });
+    }
+  }
+
+  async queryArrays(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+    try {
+      const [rows] = await this.connection.query({
+        sql,
+        values: params as unknown[],
+        rowsAsArray: true,
+      });
+      return rows as unknown[][];
     } catch (error) {
       throw classifyDatabaseError(error, { connection: this.label });
     }

@@ -11,6 +11,8 @@ export type Row = Record<string, unknown>;
 export interface MysqlSession {
   /** Runs one statement; `params` are bound with `?` placeholders. */
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Like `query`, with each row as an array in select-list order. */
+  queryArrays(sql: string, params?: readonly unknown[]): Promise<unknown[][]>;
   /** Runs one statement that changes data; returns affected rows. */
   execute(sql: string, params?: readonly unknown[]): Promise<{ affectedRows: number }>;
   /**

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { quoteMysql } from '../db/identifiers';
+import { tsvField } from '../db/mysql-tsv';
 import type { MysqlSession } from '../db/ports';
 import { ConfigError, ValidationError } from '../errors';
 import { odSchema } from '../opendental/reference';
@@ -9,7 +10,6 @@ import { genericColumn, parseMysqlType } from './column-generators';
 import { GeneratorContext, type ValueGen } from './generator-context';
 import { rowHash } from './random';
 import { rowCountsFor, type Scale } from './scales';
-import { tsvField } from './tsv';
 import { buildValuePools } from './value-pools';
 
 export interface SeedOptions {

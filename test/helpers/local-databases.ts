@@ -45,3 +45,33 @@ export function adminMysql(): Promise<MysqlSession> {
 export async function dropMysqlDatabases(session: MysqlSession, ...names: string[]): Promise<void> {
   for (const name of names) await session.execute(`DROP DATABASE IF EXISTS ${quoteMysql(name)}`);
 }
+
+/** A read-only source session and a replica writer session on the local MariaDB. */
+export async function openSourceAndReplica(sourceDb: string, replicaDb: string) {
+  const source = await openMysql(
+    { ...LOCAL_MYSQL, database: sourceDb },
+    { label: 'source', readOnly: true },
+  );
+  const replica = await openMysql(
+    { ...LOCAL_MYSQL, database: replicaDb },
+    { label: 'replication', readOnly: false, localInfile: true },
+  );
+  return { source, replica };
+}
+
+/** `CHECKSUM TABLE … EXTENDED` of each table in two databases: the tables whose sums differ. */
+export async function differingChecksums(
+  admin: MysqlSession,
+  a: string,
+  b: string,
+  tables: readonly string[],
+): Promise<string[]> {
+  const sums = async (db: string) => {
+    const rows = await admin.query<{ Table: string; Checksum: string | number | null }>(
+      `CHECKSUM TABLE ${tables.map((t) => `${quoteMysql(db)}.${quoteMysql(t)}`).join(', ')} EXTENDED`,
+    );
+    return new Map(rows.map((r) => [r.Table.slice(db.length + 1), String(r.Checksum)]));
+  };
+  const [x, y] = [await sums(a), await sums(b)];
+  return tables.filter((t) => x.get(t) !== y.get(t) || x.get(t) === 'null');
+}

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TSV_NULL, tsvField } from '../../core/db/mysql-tsv';
 import { GeneratorContext } from '../../core/demo/generator-context';
 import { rowHash, tableSeed, unit } from '../../core/demo/random';
 import { rowCountsFor } from '../../core/demo/scales';
-import { TSV_NULL, tsvField } from '../../core/demo/tsv';
 import { odSchema, realClinicRowCounts } from '../../core/opendental/reference';
 
 const emptyPools = {

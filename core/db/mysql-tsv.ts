@@ -23,3 +23,11 @@ export function tsvField(value: string | null): string {
   }
   return value;
 }
+
+/** One value as read by mysql2 (strings, numbers, Buffers, null) as a LOAD DATA field; Buffers as hex for UNHEX(). */
+export function tsvValue(value: unknown): string {
+  if (value === null || value === undefined) return TSV_NULL;
+  if (typeof value === 'string') return tsvField(value);
+  if (Buffer.isBuffer(value)) return value.toString('hex');
+  return String(value);
+}

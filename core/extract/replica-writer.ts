@@ -1,0 +1,134 @@
+import { Readable } from 'node:stream';
+import { quoteMysql } from '../db/identifiers';
+import { tsvValue } from '../db/mysql-tsv';
+import type { MysqlSession, Row } from '../db/ports';
+import type { DiscoveredTable } from '../discovery/discover-schema';
+import { logChanges } from './change-log';
+import { changeLogKey, keyColumn, loadDataColumns } from './row-sql';
+
+/** Upsert statements stay far below max_allowed_packet (16 MiB by default). */
+const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+
+/** Approximate wire size of a row (for byte-sized batches and the result's `bytes`). */
+export function rowBytes(row: readonly unknown[]): number {
+  let bytes = 0;
+  for (const v of row) {
+    if (v === null || v === undefined) bytes += 4;
+    else if (Buffer.isBuffer(v)) bytes += v.length * 2 + 3;
+    else bytes += String(v).length + 3;
+  }
+  return bytes;
+}
+
+/**
+ * Upserts rows (arrays in column order) with byte-sized `INSERT … ON DUPLICATE KEY UPDATE`
+ * batches and logs their keys, all in the caller's transaction.
+ */
+export async function upsertRows(
+  replica: MysqlSession,
+  target: string,
+  table: DiscoveredTable,
+  rows: readonly unknown[][],
+  log: { runId: string } | null,
+): Promise<number> {
+  const columns = table.columns.map((c) => quoteMysql(c.name)).join(', ');
+  const updates = table.columns
+    .filter((c) => !table.primaryKey.includes(c.name))
+    .map((c) => `${quoteMysql(c.name)} = VALUES(${quoteMysql(c.name)})`);
+  // A table whose every column is in the key has nothing to update: re-inserting is a no-op.
+  const onDuplicate =
+    updates.length > 0
+      ? updates.join(', ')
+      : `${quoteMysql(table.primaryKey[0] ?? '')} = ${quoteMysql(table.primaryKey[0] ?? '')}`;
+  const sql = `INSERT INTO ${quoteMysql(target)} (${columns}) VALUES ? ON DUPLICATE KEY UPDATE ${onDuplicate}`;
+  let batch: unknown[][] = [];
+  let batchBytes = 0;
+  let total = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await replica.execute(sql, [batch]);
+    batch = [];
+    batchBytes = 0;
+  };
+  for (const row of rows) {
+    const size = rowBytes(row);
+    if (batchBytes + size > MAX_STATEMENT_BYTES) await flush();
+    batch.push(row);
+    batchBytes += size;
+    total += size;
+  }
+  await flush();
+  if (log) {
+    const keyIndexes = table.primaryKey.map((k) => table.columns.findIndex((c) => c.name === k));
+    const keys = rows.map((row) =>
+      changeLogKey(
+        table,
+        Object.fromEntries(table.primaryKey.map((k, i) => [k, row[keyIndexes[i] as number]])),
+      ),
+    );
+    await logChanges(replica, table.name, log.runId, 'U', keys);
+  }
+  return total;
+}
+
+/** Deletes rows by single-column primary key and logs them, in the caller's transaction. */
+export async function deleteKeys(
+  replica: MysqlSession,
+  target: string,
+  table: DiscoveredTable,
+  keys: readonly string[],
+  log: { runId: string } | null,
+): Promise<void> {
+  const key = keyColumn(table);
+  if (!key) throw new Error(`deleteKeys needs a single-column key (${table.name})`);
+  for (let i = 0; i < keys.length; i += 1000) {
+    await replica.execute(`DELETE FROM ${quoteMysql(target)} WHERE ${quoteMysql(key)} IN (?)`, [
+      keys.slice(i, i + 1000),
+    ]);
+  }
+  if (log) await logChanges(replica, table.name, log.runId, 'D', keys);
+}
+
+/**
+ * Bulk path: `LOAD DATA LOCAL INFILE` fed by a stream of row arrays (pulled with backpressure).
+ * Returns rows and bytes written.
+ */
+export async function bulkLoad(
+  replica: MysqlSession,
+  target: string,
+  table: DiscoveredTable,
+  rows: AsyncIterable<unknown[][]>,
+): Promise<{ rows: number; bytes: number }> {
+  const { targets, set } = loadDataColumns(table);
+  let count = 0;
+  let bytes = 0;
+  async function* encode() {
+    for await (const chunk of rows) {
+      let text = '';
+      for (const row of chunk) {
+        let line = '';
+        for (let i = 0; i < row.length; i++) line += (i === 0 ? '' : '\t') + tsvValue(row[i]);
+        text += `${line}\n`;
+      }
+      count += chunk.length;
+      const buffer = Buffer.from(text, 'utf8');
+      bytes += buffer.length;
+      yield buffer;
+    }
+  }
+  const { affectedRows } = await replica.loadDataLocal(
+    `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${quoteMysql(target)} CHARACTER SET utf8mb4 ` +
+      `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ${targets}${set}`,
+    () => Readable.from(encode(), { objectMode: false }),
+  );
+  if (affectedRows !== count) {
+    // LOAD DATA LOCAL skips duplicate keys instead of failing: never let that pass silently.
+    throw new Error(`LOAD DATA wrote ${affectedRows} of ${count} rows into ${target}`);
+  }
+  return { rows: count, bytes };
+}
+
+/** Row objects (as mysql2 returns them) to arrays in the table's column order. */
+export function toArrays(table: DiscoveredTable, rows: readonly Row[]): unknown[][] {
+  return rows.map((row) => table.columns.map((c) => row[c.name] ?? null));
+}
