@@ -108,9 +108,14 @@ export function classifyDatabaseError(error: unknown, context: ErrorContext = {}
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
       return new TlsError('TLS negotiation failed: check the tls settings and CA', ctx, options);
   }
-  // Errors without a code that pg and node raise with a fixed, value-free text.
+  // Errors without a code that pg and node raise with a fixed, value-free text. mysql2 marks
+  // errors that closed the connection `fatal`; after a server-side KILL the next call fails
+  // with "connection is in closed state" and no code.
   if (
-    /Connection terminated|Client has encountered a connection error|socket hang up/i.test(message)
+    (error as { fatal?: unknown } | null)?.fatal === true ||
+    /Connection terminated|Client has encountered a connection error|socket hang up|closed state/i.test(
+      message,
+    )
   ) {
     return new ConnectionLostError(
       'connection lost (killed, reset or server restart)',

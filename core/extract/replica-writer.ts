@@ -3,6 +3,7 @@ import { quoteMysql } from '../db/identifiers';
 import { tsvValue } from '../db/mysql-tsv';
 import type { MysqlSession, Row } from '../db/ports';
 import type { DiscoveredTable } from '../discovery/discover-schema';
+import { ValidationError } from '../errors';
 import { logChanges } from './change-log';
 import { changeLogKey, keyColumn, loadDataColumns } from './row-sql';
 
@@ -80,7 +81,10 @@ export async function deleteKeys(
   log: { runId: string } | null,
 ): Promise<void> {
   const key = keyColumn(table);
-  if (!key) throw new Error(`deleteKeys needs a single-column key (${table.name})`);
+  if (!key)
+    throw new ValidationError('deleting by key needs a single-column primary key', {
+      table: table.name,
+    });
   for (let i = 0; i < keys.length; i += 1000) {
     await replica.execute(`DELETE FROM ${quoteMysql(target)} WHERE ${quoteMysql(key)} IN (?)`, [
       keys.slice(i, i + 1000),
@@ -102,7 +106,17 @@ export async function bulkLoad(
   const { targets, set } = loadDataColumns(table);
   let count = 0;
   let bytes = 0;
+  let readFailure: unknown = null;
   async function* encode() {
+    try {
+      yield* encodeRows();
+    } catch (error) {
+      // The driver may end the file early rather than abort the statement: remember the cause.
+      readFailure = error;
+      throw error;
+    }
+  }
+  async function* encodeRows() {
     for await (const chunk of rows) {
       let text = '';
       for (const row of chunk) {
@@ -116,14 +130,22 @@ export async function bulkLoad(
       yield buffer;
     }
   }
-  const { affectedRows } = await replica.loadDataLocal(
-    `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${quoteMysql(target)} CHARACTER SET utf8mb4 ` +
-      `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ${targets}${set}`,
-    () => Readable.from(encode(), { objectMode: false }),
-  );
+  const { affectedRows } = await replica
+    .loadDataLocal(
+      `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${quoteMysql(target)} CHARACTER SET utf8mb4 ` +
+        `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ${targets}${set}`,
+      () => Readable.from(encode(), { objectMode: false }),
+    )
+    .catch((error) => {
+      throw readFailure ?? error;
+    });
+  if (readFailure) throw readFailure;
   if (affectedRows !== count) {
     // LOAD DATA LOCAL skips duplicate keys instead of failing: never let that pass silently.
-    throw new Error(`LOAD DATA wrote ${affectedRows} of ${count} rows into ${target}`);
+    throw new ValidationError(`LOAD DATA wrote ${affectedRows} of ${count} rows`, {
+      table: table.name,
+      stage: 'extract',
+    });
   }
   return { rows: count, bytes };
 }

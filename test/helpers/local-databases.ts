@@ -59,19 +59,90 @@ export async function openSourceAndReplica(sourceDb: string, replicaDb: string) 
   return { source, replica };
 }
 
-/** `CHECKSUM TABLE … EXTENDED` of each table in two databases: the tables whose sums differ. */
+/**
+ * The tables whose rows differ between two databases, by `CHECKSUM TABLE … EXTENDED`. That sum
+ * reads stored row bytes, which for some types (BIT, for one) depend on the engine: where the sums
+ * of a MyISAM and an InnoDB table differ, `b`'s table is copied into a scratch table of `a`'s
+ * engine inside the server (values unchanged) and compared again, so only real differences count.
+ */
 export async function differingChecksums(
   admin: MysqlSession,
   a: string,
   b: string,
   tables: readonly string[],
 ): Promise<string[]> {
-  const sums = async (db: string) => {
+  const sums = async (pairs: [string, string][]) => {
     const rows = await admin.query<{ Table: string; Checksum: string | number | null }>(
-      `CHECKSUM TABLE ${tables.map((t) => `${quoteMysql(db)}.${quoteMysql(t)}`).join(', ')} EXTENDED`,
+      `CHECKSUM TABLE ${pairs.map(([db, t]) => `${quoteMysql(db)}.${quoteMysql(t)}`).join(', ')} EXTENDED`,
     );
-    return new Map(rows.map((r) => [r.Table.slice(db.length + 1), String(r.Checksum)]));
+    return new Map(rows.map((r) => [r.Table, String(r.Checksum)]));
   };
-  const [x, y] = [await sums(a), await sums(b)];
-  return tables.filter((t) => x.get(t) !== y.get(t) || x.get(t) === 'null');
+  const of = (db: string, t: string) => `${db}.${t}`;
+  const first = await sums(
+    tables.flatMap((t) => [[a, t] as [string, string], [b, t] as [string, string]]),
+  );
+  const suspects = tables.filter(
+    (t) => first.get(of(a, t)) !== first.get(of(b, t)) || first.get(of(a, t)) === 'null',
+  );
+  if (suspects.length === 0) return [];
+  const scratch = `${b}_cmp`.slice(0, 64);
+  await admin.execute(`CREATE DATABASE IF NOT EXISTS ${quoteMysql(scratch)}`);
+  const differing: string[] = [];
+  try {
+    await admin.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
+    for (const t of suspects) {
+      const [engine] = await admin.queryArrays(
+        'SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+        [a, t],
+      );
+      if (!engine) {
+        differing.push(t);
+        continue;
+      }
+      const copy = `${quoteMysql(scratch)}.${quoteMysql(t)}`;
+      await admin.execute(`DROP TABLE IF EXISTS ${copy}`);
+      await admin.execute(`CREATE TABLE ${copy} LIKE ${quoteMysql(b)}.${quoteMysql(t)}`);
+      await admin.execute(`ALTER TABLE ${copy} ENGINE = ${String(engine[0])}`);
+      await admin.execute(`INSERT INTO ${copy} SELECT * FROM ${quoteMysql(b)}.${quoteMysql(t)}`);
+      const again = await sums([
+        [a, t],
+        [scratch, t],
+      ]);
+      if (again.get(of(a, t)) !== again.get(of(scratch, t))) differing.push(t);
+    }
+  } finally {
+    await admin.execute(`DROP DATABASE IF EXISTS ${quoteMysql(scratch)}`);
+  }
+  return differing;
+}
+
+/**
+ * Fault injection with a real server-side kill: returns a session that, on the `nth` call whose
+ * SQL matches `pattern`, has the server `KILL CONNECTION` it first, so that call (and the stage
+ * using it) meets a genuinely dropped connection.
+ */
+export function killOnCall(
+  session: MysqlSession,
+  killer: MysqlSession,
+  pattern: RegExp,
+  nth: number,
+): MysqlSession {
+  let seen = 0;
+  const maybeKill = async (sql: string) => {
+    if (pattern.test(sql) && ++seen === nth)
+      await killer.execute(`KILL CONNECTION ${Number(session.threadId)}`);
+  };
+  return {
+    get threadId() {
+      return session.threadId;
+    },
+    query: async (sql, params) => (await maybeKill(sql), session.query(sql, params)),
+    queryArrays: async (sql, params) => (await maybeKill(sql), session.queryArrays(sql, params)),
+    execute: async (sql, params) => (await maybeKill(sql), session.execute(sql, params)),
+    loadDataLocal: async (sql, source) => (
+      await maybeKill(sql), session.loadDataLocal(sql, source)
+    ),
+    stream: (sql, params, options) => session.stream(sql, params, options),
+    close: () => session.close(),
+  } as MysqlSession;
 }

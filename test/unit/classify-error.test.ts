@@ -48,6 +48,15 @@ describe('classifyDatabaseError', () => {
     expect(error.name).toBe('ConnectionLostError');
   });
 
+  it('recognises a mysql2 connection closed by a server-side KILL (fatal, no code)', () => {
+    const error = classifyDatabaseError(
+      Object.assign(new Error("Can't add new command when connection is in closed state"), {
+        fatal: true,
+      }),
+    );
+    expect(error.name).toBe('ConnectionLostError');
+  });
+
   it('the Retry list names exactly the transient classes', () => {
     for (const name of TRANSIENT_ERROR_NAMES) {
       const code = {

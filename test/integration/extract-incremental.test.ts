@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quoteMysql } from '../../core/db/identifiers';
+import type { MysqlSession } from '../../core/db/ports';
+import { seedDemoClinic } from '../../core/demo/seed-clinic';
+import { ConnectionLostError } from '../../core/errors';
+import {
+  type ExtractDeps,
+  type ExtractResult,
+  extractTable,
+} from '../../core/extract/extract-table';
+import { memoryLogger } from '../../core/logging/logger';
+import {
+  adminMysql,
+  differingChecksums,
+  dropMysqlDatabases,
+  killOnCall,
+  openSourceAndReplica,
+  testDatabaseName,
+} from '../helpers/local-databases';
+
+const SOURCE = testDatabaseName('xi_src');
+const REPLICA = testDatabaseName('xi_rep');
+const TABLES = [
+  'patient',
+  'procedurelog',
+  'securitylog',
+  'definition',
+  'claim',
+  'toothinitial',
+  'paysplit',
+];
+let admin: MysqlSession;
+let deps: ExtractDeps;
+
+const src = (table: string) => `${quoteMysql(SOURCE)}.${quoteMysql(table)}`;
+
+async function extractAll(runId: string, options: { reconcile?: boolean } = {}) {
+  const results: Record<string, ExtractResult> = {};
+  for (const table of TABLES)
+    results[table] = await extractTable(deps, { runId, table, mode: 'incremental', ...options });
+  return results;
+}
+
+async function changeLog(runId: string, table: string): Promise<string[]> {
+  const rows = await admin.query<{ op: string; pk: string }>(
+    `SELECT op, pk FROM ${quoteMysql(REPLICA)}._etl_changelog WHERE run_id = ? AND table_name = ? ORDER BY op, CAST(pk AS UNSIGNED)`,
+    [runId, table],
+  );
+  return rows.map((r) => `${r.op}${r.pk}`);
+}
+
+async function reopen(): Promise<void> {
+  await deps.source.close().catch(() => {});
+  await deps.replica.close().catch(() => {});
+  const { source, replica } = await openSourceAndReplica(SOURCE, REPLICA);
+  deps = { ...deps, source, replica };
+}
+
+beforeAll(async () => {
+  admin = await adminMysql();
+  await dropMysqlDatabases(admin, REPLICA);
+  await seedDemoClinic(admin, { scale: 'tiny', seed: 5, database: SOURCE });
+  await admin.execute(`CREATE DATABASE ${quoteMysql(REPLICA)}`);
+  await admin.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00'");
+  const { source, replica } = await openSourceAndReplica(SOURCE, REPLICA);
+  deps = {
+    source,
+    replica,
+    sourceDatabase: SOURCE,
+    replicaDatabase: REPLICA,
+    settings: { batchSize: 50, overlapMinutes: 5, reconcileEveryRuns: 7 },
+    logger: memoryLogger(),
+  };
+  await extractAll('r1');
+});
+
+afterAll(async () => {
+  await deps?.source.close();
+  await deps?.replica.close();
+  await dropMysqlDatabases(admin, SOURCE, REPLICA);
+  await admin.close();
+});
+
+describe('incremental extract after a day of changes and an OpenDental upgrade', () => {
+  let r2: Record<string, ExtractResult>;
+
+  beforeAll(async () => {
+    const [max] = await admin.queryArrays(`SELECT MAX(PatNum) FROM ${src('patient')}`);
+    const next = Number(max?.[0]) + 1;
+    // patient (timestamp): 2 inserts, 3 updates that bump DateTStamp, 1 delete.
+    await admin.execute(
+      `INSERT INTO ${src('patient')} (PatNum, LName, FName, Guarantor, Birthdate) VALUES (?, 'Nuevo', 'Ana', ?, '1990-05-01'), (?, 'Nuevo', 'Luis', ?, '1992-07-01')`,
+      [next, next, next + 1, next],
+    );
+    await admin.execute(
+      `UPDATE ${src('patient')} SET LName = CONCAT(LName, '-Smith') WHERE PatNum IN (2, 3, 4)`,
+    );
+    await admin.execute(`DELETE FROM ${src('patient')} WHERE PatNum = 5`);
+    // procedurelog (timestamp): a fee corrected without touching DateTStamp: invisible to timestamps.
+    await admin.execute(
+      `UPDATE ${src('procedurelog')} SET ProcFee = ProcFee + 1, DateTStamp = DateTStamp WHERE ProcNum IN (1, 2)`,
+    );
+    // securitylog (append): 3 new entries.
+    await admin.execute(
+      `INSERT INTO ${src('securitylog')} (SecurityLogNum, PermType, LogText, LogDateTime) SELECT MAX(SecurityLogNum) + seq, 27, 'new entry', NOW() FROM ${src('securitylog')}, ${quoteMysql(SOURCE)}.seq_1_to_3 GROUP BY seq`,
+    );
+    // definition (reconcile: no change column): insert, update, delete.
+    await admin.execute(
+      `INSERT INTO ${src('definition')} (DefNum, Category, ItemName) VALUES (9001, 1, 'Courtesy discount')`,
+    );
+    await admin.execute(`UPDATE ${src('definition')} SET ItemName = 'Renamed' WHERE DefNum = 1`);
+    await admin.execute(`DELETE FROM ${src('definition')} WHERE DefNum = 2`);
+    // claim: an OpenDental upgrade adds a column (filled for some rows) and an index.
+    await admin.execute(
+      `ALTER TABLE ${src('claim')} ADD COLUMN ClaimSource VARCHAR(50) NOT NULL DEFAULT '' AFTER ClaimNote, ADD INDEX ClaimSource (ClaimSource)`,
+    );
+    await admin.execute(
+      `UPDATE ${src('claim')} SET ClaimSource = 'eClaims', SecDateTEdit = SecDateTEdit WHERE ClaimNum <= 3`,
+    );
+    r2 = await extractAll('r2');
+  });
+
+  it('moves exactly the changes of each strategy, and nothing for unchanged tables', () => {
+    expect(r2.patient).toMatchObject({
+      strategy: 'timestamp',
+      rowsInserted: 2,
+      rowsUpdated: 3,
+      rowsDeleted: 1,
+      reconciled: true,
+    });
+    expect(r2.securitylog).toMatchObject({
+      strategy: 'append',
+      rowsInserted: 3,
+      rowsUpdated: 0,
+      rowsDeleted: 0,
+    });
+    expect(r2.definition).toMatchObject({
+      strategy: 'reconcile',
+      rowsInserted: 1,
+      rowsUpdated: 1,
+      rowsDeleted: 1,
+    });
+    expect(r2.toothinitial).toMatchObject({
+      rowsInserted: 0,
+      rowsUpdated: 0,
+      rowsDeleted: 0,
+      bytes: 0,
+    });
+    expect(r2.paysplit).toMatchObject({
+      rowsInserted: 0,
+      rowsUpdated: 0,
+      rowsDeleted: 0,
+      bytes: 0,
+    });
+  });
+
+  it('applies the new column and index in place and fills existing rows', async () => {
+    expect(r2.claim?.schemaChange).toEqual({
+      action: 'alter',
+      detail: 'columns added: ClaimSource; indexes changed',
+    });
+    expect(r2.claim).toMatchObject({ strategy: 'timestamp', reconciled: true, rowsUpdated: 3 });
+    expect(await differingChecksums(admin, SOURCE, REPLICA, ['claim'])).toEqual([]);
+  });
+
+  it('logs exactly the changed keys', async () => {
+    const [max] = await admin.queryArrays(`SELECT MAX(PatNum) FROM ${src('patient')}`);
+    const newest = Number(max?.[0]);
+    expect(await changeLog('r2', 'patient')).toEqual([
+      'D5',
+      'U2',
+      'U3',
+      'U4',
+      `U${newest - 1}`,
+      `U${newest}`,
+    ]);
+    expect(await changeLog('r2', 'definition')).toEqual(['D2', 'U1', 'U9001']);
+    expect(await changeLog('r2', 'toothinitial')).toEqual([]);
+    expect(await changeLog('r2', 'securitylog')).toHaveLength(3);
+  });
+
+  it('leaves every table equal except an edit that bypassed the change column, which --reconcile repairs', async () => {
+    expect(await differingChecksums(admin, SOURCE, REPLICA, TABLES)).toEqual(['procedurelog']);
+    const r3 = await extractAll('r3', { reconcile: true });
+    expect(r3.procedurelog).toMatchObject({ rowsUpdated: 2, reconciled: true });
+    expect(await changeLog('r3', 'procedurelog')).toEqual(['U1', 'U2']);
+    expect(await differingChecksums(admin, SOURCE, REPLICA, TABLES)).toEqual([]);
+  });
+});
+
+describe('a connection killed in the middle of a table', () => {
+  async function watermark(table: string): Promise<string | null> {
+    const [row] = await admin.query<{ watermark: string | null; last_run_id: string }>(
+      `SELECT watermark, last_run_id FROM ${quoteMysql(REPLICA)}._etl_extract_state WHERE table_name = ?`,
+      [table],
+    );
+    return row ? `${row.last_run_id}@${row.watermark}` : null;
+  }
+
+  it('during a full copy: the replica keeps its old table, and the rerun converges', async () => {
+    const before = await watermark('paysplit');
+    const killed = killOnCall(deps.source, admin, /FROM `paysplit`/, 4);
+    await expect(
+      extractTable({ ...deps, source: killed }, { runId: 'k1', table: 'paysplit', mode: 'full' }),
+    ).rejects.toBeInstanceOf(ConnectionLostError);
+    expect(await watermark('paysplit')).toBe(before);
+    await reopen();
+    await extractTable(deps, { runId: 'k1-rerun', table: 'paysplit', mode: 'incremental' });
+    expect(await differingChecksums(admin, SOURCE, REPLICA, ['paysplit'])).toEqual([]);
+  });
+
+  it('during an incremental pass: committed chunks stay, the watermark does not move, the rerun converges', async () => {
+    await admin.execute(`UPDATE ${src('appointment')} SET Note = CONCAT(Note, ' (confirmed)')`);
+    await extractTable(deps, { runId: 'k2-base', table: 'appointment', mode: 'incremental' }).catch(
+      () => {},
+    );
+    const before = await watermark('appointment');
+    await admin.execute(`UPDATE ${src('appointment')} SET Note = CONCAT(Note, ' (rescheduled)')`);
+    const killed = killOnCall(deps.replica, admin, /INSERT INTO `appointment`/, 2);
+    await expect(
+      extractTable(
+        { ...deps, replica: killed },
+        { runId: 'k2', table: 'appointment', mode: 'incremental', batchSize: 10 },
+      ),
+    ).rejects.toBeInstanceOf(ConnectionLostError);
+    expect(await watermark('appointment')).toBe(before);
+    await reopen();
+    const rerun = await extractTable(deps, {
+      runId: 'k2-rerun',
+      table: 'appointment',
+      mode: 'incremental',
+    });
+    expect(await differingChecksums(admin, SOURCE, REPLICA, ['appointment'])).toEqual([]);
+    // Keys committed before the kill are not logged twice: the rerun only logs what it changed.
+    const [counts] = await admin.queryArrays(
+      `SELECT COUNT(*), COUNT(DISTINCT pk) FROM ${quoteMysql(REPLICA)}._etl_changelog WHERE run_id IN ('k2', 'k2-rerun') AND table_name = 'appointment'`,
+    );
+    const [appointments] = await admin.queryArrays(`SELECT COUNT(*) FROM ${src('appointment')}`);
+    expect(Number(counts?.[0])).toBe(Number(appointments?.[0]));
+    expect(Number(counts?.[1])).toBe(Number(appointments?.[0]));
+    expect(rerun.rowsUpdated).toBeGreaterThan(0);
+    expect(rerun.rowsUpdated).toBeLessThan(Number(appointments?.[0]));
+  });
+});
