@@ -136,12 +136,22 @@ export function killOnCall(
     get threadId() {
       return session.threadId;
     },
-    query: async (sql, params) => (await maybeKill(sql), session.query(sql, params)),
-    queryArrays: async (sql, params) => (await maybeKill(sql), session.queryArrays(sql, params)),
-    execute: async (sql, params) => (await maybeKill(sql), session.execute(sql, params)),
-    loadDataLocal: async (sql, source) => (
-      await maybeKill(sql), session.loadDataLocal(sql, source)
-    ),
+    async query(sql, params) {
+      await maybeKill(sql);
+      return session.query(sql, params);
+    },
+    async queryArrays(sql, params) {
+      await maybeKill(sql);
+      return session.queryArrays(sql, params);
+    },
+    async execute(sql, params) {
+      await maybeKill(sql);
+      return session.execute(sql, params);
+    },
+    async loadDataLocal(sql, source) {
+      await maybeKill(sql);
+      return session.loadDataLocal(sql, source);
+    },
     stream: (sql, params, options) => session.stream(sql, params, options),
     close: () => session.close(),
   } as MysqlSession;
