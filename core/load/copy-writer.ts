@@ -1,0 +1,34 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PgSession } from '../db/ports';
+import { type Conversions, rowEncoder } from './copy-encoder';
+import type { RawColumn } from './type-mapping';
+
+/**
+ * Streams row chunks into `COPY … FROM STDIN` with backpressure: a chunk is read from the replica
+ * only when PostgreSQL has taken the previous one, so memory stays flat whatever the table size.
+ */
+export async function copyRows(
+  pg: PgSession,
+  copySql: string,
+  columns: readonly RawColumn[],
+  trailing: readonly string[],
+  chunks: AsyncIterable<unknown[][]>,
+  conversions: Conversions,
+): Promise<{ rows: number; bytes: number }> {
+  const encode = rowEncoder(columns, trailing);
+  let rows = 0;
+  let bytes = 0;
+  async function* lines() {
+    for await (const chunk of chunks) {
+      let text = '';
+      for (const row of chunk) text += encode(row, conversions);
+      rows += chunk.length;
+      const buffer = Buffer.from(text, 'utf8');
+      bytes += buffer.length;
+      yield buffer;
+    }
+  }
+  await pipeline(Readable.from(lines()), pg.copyFrom(copySql));
+  return { rows, bytes };
+}

@@ -1,0 +1,128 @@
+import { quoteMysql, quotePg } from '../../core/db/identifiers';
+import { openMysql } from '../../core/db/mysql-adapter';
+import { openPg } from '../../core/db/pg-adapter';
+import type { MysqlSession, PgSession } from '../../core/db/ports';
+import {
+  type ExtractDeps,
+  type ExtractResult,
+  extractTable,
+} from '../../core/extract/extract-table';
+import { type LoadDeps, type LoadResult, loadTable } from '../../core/load/load-table';
+import { memoryLogger } from '../../core/logging/logger';
+import {
+  adminMysql,
+  dropMysqlDatabases,
+  LOCAL_MYSQL,
+  LOCAL_PG,
+  testDatabaseName,
+} from './local-databases';
+
+/**
+ * One test file's private pipeline: a source database (filled by the caller), a replica and an
+ * analytics PostgreSQL database, all named after the file's tag and the process id, with the
+ * sessions each stage uses. `close()` drops everything.
+ */
+export interface PipelineFixture {
+  names: { source: string; replica: string; analytics: string };
+  admin: MysqlSession;
+  pgAdmin: PgSession;
+  extractDeps: ExtractDeps;
+  loadDeps: LoadDeps;
+  extract(
+    table: string,
+    runId: string,
+    options?: Partial<Parameters<typeof extractTable>[1]>,
+  ): Promise<ExtractResult>;
+  load(
+    table: string,
+    runId: string,
+    options?: Partial<Parameters<typeof loadTable>[1]>,
+  ): Promise<LoadResult>;
+  /** Reopens the stage sessions (after a fault test killed one). */
+  reopen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createPipelineFixture(
+  tag: string,
+  options: { batchSize?: number } = {},
+): Promise<PipelineFixture> {
+  const names = {
+    source: testDatabaseName(`${tag}_src`),
+    replica: testDatabaseName(`${tag}_rep`),
+    analytics: testDatabaseName(`${tag}_pg`),
+  };
+  const admin = await adminMysql();
+  await dropMysqlDatabases(admin, names.replica);
+  await admin.execute(`CREATE DATABASE ${quoteMysql(names.replica)}`);
+  const pgAdmin = await openPg(LOCAL_PG, { label: 'test-admin' });
+  await dropPgDatabase(pgAdmin, names.analytics);
+  await pgAdmin.query(`CREATE DATABASE ${quotePg(names.analytics)}`);
+  const batchSize = options.batchSize ?? 5000;
+
+  const open = async () => {
+    const source = await openMysql(
+      { ...LOCAL_MYSQL, database: names.source },
+      { label: 'source', readOnly: true },
+    );
+    const replica = await openMysql(
+      { ...LOCAL_MYSQL, database: names.replica },
+      { label: 'replication', readOnly: false, localInfile: true },
+    );
+    const analytics = await openPg(
+      { ...LOCAL_PG, database: names.analytics },
+      { label: 'analytics' },
+    );
+    return { source, replica, analytics };
+  };
+  let sessions: Awaited<ReturnType<typeof open>> | null = null;
+  const fixture: PipelineFixture = {
+    names,
+    admin,
+    pgAdmin,
+    extractDeps: undefined as unknown as ExtractDeps,
+    loadDeps: undefined as unknown as LoadDeps,
+    async reopen() {
+      if (sessions)
+        await Promise.all(Object.values(sessions).map((s) => s.close().catch(() => {})));
+      sessions = await open();
+      fixture.extractDeps = {
+        source: sessions.source,
+        replica: sessions.replica,
+        sourceDatabase: names.source,
+        replicaDatabase: names.replica,
+        settings: { batchSize, overlapMinutes: 5, reconcileEveryRuns: 7 },
+        logger: memoryLogger(),
+      };
+      fixture.loadDeps = {
+        replica: sessions.replica,
+        analytics: sessions.analytics,
+        replicaDatabase: names.replica,
+        schemas: { raw: 'raw', meta: 'etl_meta' },
+        settings: { batchSize },
+        logger: memoryLogger(),
+      };
+    },
+    extract: (table, runId, extra = {}) =>
+      extractTable(fixture.extractDeps, { runId, table, mode: 'incremental', ...extra }),
+    load: (table, runId, extra = {}) =>
+      loadTable(fixture.loadDeps, { runId, table, mode: 'incremental', ...extra }),
+    async close() {
+      if (sessions)
+        await Promise.all(Object.values(sessions).map((s) => s.close().catch(() => {})));
+      await dropMysqlDatabases(admin, names.source, names.replica);
+      await dropPgDatabase(pgAdmin, names.analytics);
+      await admin.close();
+      await pgAdmin.close();
+    },
+  };
+  return fixture;
+}
+
+export async function dropPgDatabase(pgAdmin: PgSession, name: string): Promise<void> {
+  await pgAdmin.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [name],
+  );
+  await pgAdmin.query(`DROP DATABASE IF EXISTS ${quotePg(name)}`);
+}
