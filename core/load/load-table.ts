@@ -166,7 +166,8 @@ export async function loadTable(deps: LoadDeps, input: LoadInput): Promise<LoadR
     });
   }
 
-  // Validation gates: the same rows as the replica, and exactly the mapped columns.
+  // Validation gates: the same rows as the replica, and exactly the mapped columns (by name and
+  // type; columns added later stand at the end of the raw table).
   const [rawCount] = await pg.query<{ n: string }>(
     `SELECT count(*)::text AS n FROM ${quotePg(raw)}.${quotePg(name)}`,
   );
@@ -174,14 +175,16 @@ export async function loadTable(deps: LoadDeps, input: LoadInput): Promise<LoadR
   if (Number(rawCount?.n) !== replicaCount) {
     throw new ValidationError(`raw has ${rawCount?.n} rows, replica ${replicaCount}`, context);
   }
-  const actual = (await readRawColumns(pg, raw, name)).map((c) => `${c.name} ${c.type}`);
+  const actual = (await readRawColumns(pg, raw, name)).map((c) => `${c.name} ${c.type}`).sort();
   const expected = [
     ...columns.map((c) => `${c.name} ${c.pgType}`),
     ...ETL_COLUMNS.map((c) => `${c.name} ${c.pgType}`),
-  ];
+  ].sort();
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    const extra = actual.filter((c) => !expected.includes(c));
+    const missing = expected.filter((c) => !actual.includes(c));
     throw new ValidationError(
-      'raw columns differ from the type mapping of the replica columns',
+      `raw columns differ from the type mapping (unexpected: ${extra.join(', ') || 'none'}; missing: ${missing.join(', ') || 'none'})`,
       context,
     );
   }

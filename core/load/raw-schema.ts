@@ -33,11 +33,10 @@ export function createRawTable(
 /**
  * How raw must change to match the replica:
  * - `none`; `create` (no raw table yet);
- * - `add`: the replica has new columns (appended or inserted): added in place, each with the
- *   replica column's default so rows the extract did not touch hold the same value as in the
- *   replica;
- * - `reload`: anything else (a type changed, a column dropped or moved): full load through the
- *   shadow swap.
+ * - `add`: the replica has new columns: added in place (at the end of the raw table: raw is
+ *   addressed by column name, never by position), each with the replica column's default so
+ *   rows the extract did not touch hold the same value as in the replica;
+ * - `reload`: anything else (a type changed, a column dropped): full load through the shadow swap.
  */
 export type RawSchemaPlan =
   | { action: 'none' }
@@ -65,10 +64,6 @@ export function planRawSchema(
         reason: `column ${column.name} changed type (${column.type} → ${want.pgType})`,
       };
     }
-  }
-  const order = expected.filter((c) => data.some((d) => d.name === c.name)).map((c) => c.name);
-  if (JSON.stringify(order) !== JSON.stringify(data.map((d) => d.name))) {
-    return { action: 'reload', reason: 'column order changed' };
   }
   const missing = expected.filter((c) => !data.some((d) => d.name === c.name));
   if (missing.length === 0) return { action: 'none' };

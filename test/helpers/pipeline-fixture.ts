@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { quoteMysql, quotePg } from '../../core/db/identifiers';
 import { openMysql } from '../../core/db/mysql-adapter';
 import { openPg } from '../../core/db/pg-adapter';
@@ -125,4 +126,51 @@ export async function dropPgDatabase(pgAdmin: PgSession, name: string): Promise<
     [name],
   );
   await pgAdmin.query(`DROP DATABASE IF EXISTS ${quotePg(name)}`);
+}
+
+/**
+ * Fault injection for PostgreSQL: a session whose first `COPY` has its backend terminated by
+ * the server (`pg_terminate_backend`) when the first chunk of rows is on its way, so the COPY is
+ * genuinely cut in the middle.
+ */
+export function terminateDuringCopy(session: PgSession, pgAdmin: PgSession): PgSession {
+  let fired = false;
+  return {
+    get processId() {
+      return session.processId;
+    },
+    query: (sql, params) => session.query(sql, params),
+    close: () => session.close(),
+    copyFrom(sql) {
+      const real = session.copyFrom(sql);
+      if (fired) return real;
+      fired = true;
+      let sent = 0;
+      let failure: Error | null = null;
+      const wrapper = new Writable({
+        write(chunk, encoding, done) {
+          sent++;
+          const kill =
+            sent === 1
+              ? pgAdmin
+                  .query('SELECT pg_terminate_backend($1)', [session.processId])
+                  .then(() => undefined)
+              : Promise.resolve();
+          kill.then(() => {
+            // The terminated COPY has failed: report it instead of writing into a dead stream.
+            if (failure || real.destroyed) done(failure ?? new Error('COPY stream closed'));
+            else real.write(chunk, encoding, done);
+          }, done);
+        },
+        final(done) {
+          real.end(done);
+        },
+      });
+      real.on('error', (error) => {
+        failure = error;
+        wrapper.destroy(error);
+      });
+      return wrapper;
+    },
+  };
 }
