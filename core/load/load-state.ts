@@ -5,6 +5,13 @@ import type { PgSession } from '../db/ports';
  * The load's cursor per table, in `etl_meta.load_state` of the analytics database: the last
  * replica change-log `seq` applied to raw. It is updated in the transaction that changed raw.
  */
+/**
+ * `etl_meta.raw_changelog`: raw's own change tracking for the transform stage, written by the
+ * load in the transaction that changed raw: `U` for each key whose row was inserted or actually
+ * changed, `D` for each deleted key, `F` after a full load.
+ */
+export const RAW_CHANGELOG = 'raw_changelog';
+
 export interface LoadState {
   table_name: string;
   cursor: string;
@@ -22,6 +29,19 @@ export async function ensureLoadMeta(pg: PgSession, meta: string, raw: string): 
        full_loaded_at timestamptz,
        updated_at timestamptz NOT NULL DEFAULT now()
      )`,
+  );
+  await pg.query(
+    `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.${RAW_CHANGELOG} (
+       seq bigserial PRIMARY KEY,
+       table_name text NOT NULL,
+       op char(1) NOT NULL,
+       pk text,
+       run_id text NOT NULL,
+       logged_at timestamptz NOT NULL DEFAULT now()
+     )`,
+  );
+  await pg.query(
+    `CREATE INDEX IF NOT EXISTS raw_changelog_table_seq ON ${quotePg(meta)}.${RAW_CHANGELOG} (table_name, seq)`,
   );
 }
 

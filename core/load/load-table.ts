@@ -9,7 +9,13 @@ import { countRows, readByKeys, readChunks } from '../extract/source-reader';
 import type { Logger } from '../logging/logger';
 import type { Conversions } from './copy-encoder';
 import { copyRows } from './copy-writer';
-import { ensureLoadMeta, pgTransaction, readLoadState, writeLoadState } from './load-state';
+import {
+  ensureLoadMeta,
+  pgTransaction,
+  RAW_CHANGELOG,
+  readLoadState,
+  writeLoadState,
+} from './load-state';
 import { createRawTable, planRawSchema, readRawColumns } from './raw-schema';
 import { ETL_COLUMNS, mapColumns, type RawColumn } from './type-mapping';
 
@@ -244,6 +250,10 @@ async function fullLoad(
         `ALTER TABLE ${raw}.${quotePg(name)} RENAME CONSTRAINT ${quotePg(`${shadow}_pkey`)} TO ${quotePg(`${name}_pkey`)}`,
       );
     }
+    await pg.query(
+      `INSERT INTO ${quotePg(deps.schemas.meta)}.${RAW_CHANGELOG} (table_name, op, pk, run_id) VALUES ($1, 'F', NULL, $2)`,
+      [name, trailing[1]],
+    );
     await inSwapTransaction();
   });
   return copied;
@@ -267,6 +277,7 @@ async function applyChanges(
   const key = keyColumn(table) as string;
   const keyColumnRaw = columns.find((c) => c.source === key) as RawColumn;
   const stage = quotePg(`_etl_stage_${name}`.slice(0, 63));
+  const rawLog = `${quotePg(deps.schemas.meta)}.${RAW_CHANGELOG}`;
   await pg.query(`CREATE TEMP TABLE ${stage} (LIKE ${raw}) ON COMMIT DROP`);
   const data = columns.map((c) => quotePg(c.name));
   const all = [...data, ...ETL_COLUMNS.map((c) => quotePg(c.name))];
@@ -312,16 +323,20 @@ async function applyChanges(
         `WITH changed AS (
            INSERT INTO ${raw} AS t (${all.join(', ')}) SELECT ${all.join(', ')} FROM ${stage}
            ON CONFLICT (${quotePg(keyColumnRaw.name)}) DO UPDATE SET ${updates.join(', ')} WHERE ${changed}
-           RETURNING 1)
+           RETURNING t.${quotePg(keyColumnRaw.name)}::text AS pk),
+         logged AS (INSERT INTO ${rawLog} (table_name, op, pk, run_id) SELECT $1, 'U', pk, $2 FROM changed)
          SELECT count(*)::text AS n FROM changed`,
+        [name, trailing[1]],
       );
       result.rowsUpserted += Number(upserted?.n ?? 0);
     }
     if (deletes.length > 0) {
       const [deleted] = await pg.query<{ n: string }>(
-        `WITH gone AS (DELETE FROM ${raw} WHERE ${quotePg(keyColumnRaw.name)} = ANY($1::text[]::${keyColumnRaw.pgType}[]) RETURNING 1)
+        `WITH gone AS (DELETE FROM ${raw} WHERE ${quotePg(keyColumnRaw.name)} = ANY($1::text[]::${keyColumnRaw.pgType}[])
+           RETURNING ${quotePg(keyColumnRaw.name)}::text AS pk),
+         logged AS (INSERT INTO ${rawLog} (table_name, op, pk, run_id) SELECT $2, 'D', pk, $3 FROM gone)
          SELECT count(*)::text AS n FROM gone`,
-        [deletes],
+        [deletes, name, trailing[1]],
       );
       result.rowsDeleted += Number(deleted?.n ?? 0);
     }

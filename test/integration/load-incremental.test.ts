@@ -75,6 +75,17 @@ describe('incremental load from the replica change log', () => {
       changes: 0,
     });
     expect(await updatedTuples('patient')).toBe(updatesBefore + 2);
+    // raw's own change tracking, for the transform: the keys that really changed, in this run.
+    const logged = await fx.loadDeps.analytics.query<{ op: string; pk: string }>(
+      `SELECT op, pk FROM etl_meta.raw_changelog WHERE table_name = 'patient' AND run_id = 'c2' ORDER BY op, pk::bigint`,
+    );
+    expect(logged.map((r) => `${r.op}${r.pk}`)).toEqual([
+      'D4',
+      'D6',
+      'U2',
+      'U3',
+      `U${Number(max?.[0]) + 1}`,
+    ]);
     expect(
       await compareRawWithReplica(fx.admin, fx.names.replica, fx.loadDeps.analytics, TABLES),
     ).toEqual([]);
