@@ -222,7 +222,8 @@ async function fullLoad(
   const raw = quotePg(deps.schemas.raw);
   const shadow = `_etl_new_${name}`.slice(0, 63);
   await pg.query(`DROP TABLE IF EXISTS ${raw}.${quotePg(shadow)}`);
-  await pg.query(createRawTable(deps.schemas.raw, shadow, columns));
+  for (const statement of createRawTable(deps.schemas.raw, shadow, columns))
+    await pg.query(statement);
   const columnList = [
     ...columns.map((c) => quotePg(c.name)),
     ...ETL_COLUMNS.map((c) => quotePg(c.name)),

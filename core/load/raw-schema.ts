@@ -1,7 +1,7 @@
 import { quotePg } from '../db/identifiers';
 import type { PgSession } from '../db/ports';
 import type { DiscoveredColumn } from '../discovery/discover-schema';
-import { ETL_COLUMNS, type RawColumn } from './type-mapping';
+import { ETL_COLUMNS, type RawColumn, rawColumnComment } from './type-mapping';
 
 /** A raw table's columns as PostgreSQL's catalog has them (name → format_type). */
 export async function readRawColumns(
@@ -18,16 +18,25 @@ export async function readRawColumns(
   );
 }
 
+/** CREATE TABLE and its column comments (source name and MySQL type of every column). */
 export function createRawTable(
   schema: string,
   table: string,
   columns: readonly RawColumn[],
-): string {
+): string[] {
   const definitions = [
     ...columns.map((c) => `${quotePg(c.name)} ${c.pgType}`),
     ...ETL_COLUMNS.map((c) => `${quotePg(c.name)} ${c.pgType}`),
   ];
-  return `CREATE TABLE ${quotePg(schema)}.${quotePg(table)} (${definitions.join(', ')})`;
+  const qualified = `${quotePg(schema)}.${quotePg(table)}`;
+  return [
+    `CREATE TABLE ${qualified} (${definitions.join(', ')})`,
+    ...columns.map((c) => commentOn(qualified, c)),
+  ];
+}
+
+function commentOn(qualified: string, column: RawColumn): string {
+  return `COMMENT ON COLUMN ${qualified}.${quotePg(column.name)} IS '${rawColumnComment(column).replaceAll("'", "''")}'`;
 }
 
 /**
@@ -72,6 +81,7 @@ export function planRawSchema(
     const fallback = source ? pgDefault(source.default, c) : null;
     return `ALTER TABLE ${quotePg(schema)}.${quotePg(table)} ADD COLUMN ${quotePg(c.name)} ${c.pgType}${fallback === null ? '' : ` DEFAULT ${fallback}`}`;
   });
+  statements.push(...missing.map((c) => commentOn(`${quotePg(schema)}.${quotePg(table)}`, c)));
   return { action: 'add', statements, columns: missing.map((c) => c.name) };
 }
 

@@ -30,6 +30,20 @@ export interface RawColumn {
   nullable: boolean;
   /** For bit(n): n. */
   bits?: number;
+  /** The replica column type, e.g. `tinyint(3) unsigned` (kept in raw's column comment). */
+  mysqlType: string;
+}
+
+/**
+ * Raw column comments record where each column came from; the transform reads the original
+ * (PascalCase) name back from them, since raw names are lowercased.
+ */
+export function rawColumnComment(column: RawColumn): string {
+  return `From MySQL column ${column.source} ${column.mysqlType}`;
+}
+
+export function sourceNameFromComment(comment: string | null): string | null {
+  return /^From MySQL column (\S+) /.exec(comment ?? '')?.[1] ?? null;
 }
 
 /** Metadata columns every raw table gets, after the data columns. */
@@ -42,7 +56,12 @@ export function mapColumn(column: DiscoveredColumn): RawColumn {
   const type = column.columnType.toLowerCase();
   const unsigned = type.includes('unsigned');
   const size = /\((\d+)(?:,(\d+))?\)/.exec(type);
-  const base = { name: column.name.toLowerCase(), source: column.name, nullable: column.nullable };
+  const base = {
+    name: column.name.toLowerCase(),
+    source: column.name,
+    nullable: column.nullable,
+    mysqlType: column.columnType,
+  };
   const as = (pgType: string, kind: ValueKind, extra: Partial<RawColumn> = {}): RawColumn => ({
     ...base,
     pgType,
