@@ -1,5 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { configCommand } from './commands/config';
+import { dbtSourcesCommand } from './commands/dbt-sources';
 import { demoCommand } from './commands/demo';
 import { discoverCommand } from './commands/discover';
 import { describeError, EXIT, exitCodeFor } from './exit-codes';
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
   program.addCommand(demoCommand());
   program.addCommand(discoverCommand());
   program.addCommand(configCommand());
+  program.addCommand(dbtSourcesCommand());
   // Subcommands added with addCommand() do not inherit these: errors must reach main() as
   // exceptions (for exit code 2), never as a process.exit() deep inside commander.
   const everyCommand = (command: Command): Command[] => [

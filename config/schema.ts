@@ -158,6 +158,12 @@ export const PipelineConfigSchema = z.strictObject({
       enabled: bool().default(true),
     })
     .default({ cron: '0 1 * * ? *', timezone: 'America/New_York', enabled: true }),
+  transform: z
+    .strictObject({
+      /** Public names for particular columns: table → MySQL column name → public name. */
+      column_names: z.record(identifier(), z.record(z.string(), identifier())).default({}),
+    })
+    .default({ column_names: {} }),
   runners: z
     .strictObject({
       /** A table with at least this many estimated rows runs on Fargate. */

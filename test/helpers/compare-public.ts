@@ -1,0 +1,103 @@
+import { quotePg } from '../../core/db/identifiers';
+import type { PgSession } from '../../core/db/ports';
+import { enumOfColumn, enumValues, odSchema } from '../../core/opendental/reference';
+
+/**
+ * The test's own account of what `public` must hold for a raw table, written from OpenDental's
+ * schema metadata apart from the transform: for each raw column, the public column(s) expected
+ * and each value, compared row by row. Returns differences (table, key, column), never values.
+ */
+export async function comparePublicWithRaw(
+  pg: PgSession,
+  tables: readonly string[],
+  publicSchema = 'public',
+): Promise<string[]> {
+  const differences: string[] = [];
+  for (const table of tables) {
+    const rawColumns = await pg.query<{ name: string; type: string; comment: string | null }>(
+      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, col_description(c.oid, a.attnum) AS comment
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'raw' AND c.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT LIKE '\\_etl\\_%'
+        ORDER BY a.attnum`,
+      [table],
+    );
+    const od = odSchema[table];
+    const key = od ? (od.primary_key[0] as string).toLowerCase() : (rawColumns[0]?.name as string);
+    const expectations = rawColumns.flatMap((raw) => {
+      const source = /^From MySQL column (\S+) /.exec(raw.comment ?? '')?.[1] ?? raw.name;
+      const meta = od?.columns.find((c) => c.name === source);
+      const name = source
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+        .toLowerCase();
+      const isKey = raw.name === key;
+      const kind =
+        isKey || !meta
+          ? 'same'
+          : meta.cs_type === 'bool' && raw.type === 'smallint'
+            ? 'bool'
+            : raw.type === 'date' || raw.type === 'timestamp without time zone'
+              ? 'nodate'
+              : meta.special.includes('TimeSpanLong') && raw.type === 'bigint'
+                ? 'ticks'
+                : 'same';
+      const out: { raw: string; column: string; kind: string; enumName?: string }[] = [
+        { raw: raw.name, column: name, kind },
+      ];
+      const enumName = meta ? enumOfColumn(table, source) : undefined;
+      if (enumName && Object.keys(enumValues(enumName)).length > 0) {
+        out.push({ raw: raw.name, column: `${name}_label`, kind: 'label', enumName });
+      }
+      return out;
+    });
+    const publicSelect = expectations
+      .map((e) =>
+        e.kind === 'ticks'
+          ? `extract(epoch from p.${quotePg(e.column)})::text`
+          : `p.${quotePg(e.column)}::text`,
+      )
+      .join(', ');
+    const rawSelect = expectations.map((e) => `r.${quotePg(e.raw)}::text`).join(', ');
+    let rows: { raw: unknown[]; pub: unknown[] }[];
+    try {
+      const joined = await pg.query<{ k: string; r: unknown[]; p: unknown[] | null }>(
+        `SELECT r.${quotePg(key)}::text AS k, ARRAY[${rawSelect}] AS r, (SELECT ARRAY[${publicSelect}] FROM ${quotePg(publicSchema)}.${quotePg(table)} p
+            WHERE p.${quotePg(expectations.find((e) => e.raw === key)?.column ?? key)} = r.${quotePg(key)}) AS p
+           FROM raw.${quotePg(table)} r`,
+      );
+      rows = joined.map((j) => ({ raw: j.r, pub: j.p ?? [] }));
+    } catch {
+      differences.push(`${table}: public table or columns missing`);
+      continue;
+    }
+    const [counts] = await pg.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ${quotePg(publicSchema)}.${quotePg(table)}`,
+    );
+    if (Number(counts?.n) !== rows.length)
+      differences.push(`${table}: ${counts?.n} public rows, ${rows.length} raw rows`);
+    rows.forEach((row, r) => {
+      expectations.forEach((e, i) => {
+        const raw = row.raw[i] as string | null;
+        const actual = (row.pub[i] ?? null) as string | null;
+        let expected: string | null = raw;
+        if (e.kind === 'bool') expected = raw === null ? null : raw === '0' ? 'false' : 'true';
+        if (e.kind === 'nodate') expected = raw?.startsWith('0001-01-01') ? null : raw;
+        if (e.kind === 'label') {
+          const labels = enumValues(e.enumName as string);
+          expected =
+            raw === null
+              ? null
+              : (labels[raw] ?? (Object.values(labels).includes(raw) ? raw : null));
+        }
+        if (e.kind === 'ticks') {
+          const ok =
+            raw === null ? actual === null : Math.abs(Number(raw) / 1e7 - Number(actual)) < 1e-6;
+          if (!ok) differences.push(`${table} row ${r + 1} column ${e.column}`);
+          return;
+        }
+        if (expected !== actual) differences.push(`${table} row ${r + 1} column ${e.column}`);
+      });
+    });
+  }
+  return differences;
+}
