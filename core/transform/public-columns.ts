@@ -18,6 +18,8 @@ export interface PublicColumn {
   comment: string;
   /** Set on the raw key column. */
   isKey: boolean;
+  /** The raw column it comes from. */
+  raw: string;
 }
 
 export interface RawCatalogColumn {
@@ -54,6 +56,7 @@ export function publicColumns(
       conversion: 'none',
       comment: `${from}.`,
       isKey,
+      raw: raw.name,
     };
     if (meta?.cs_type === 'bool' && raw.type === 'smallint') {
       column = {
@@ -95,6 +98,7 @@ export function publicColumns(
         conversion: 'none',
         comment: `Label of ${name} in OpenDental's enum ${enumName} (24.3); NULL for a code it does not list.`,
         isKey: false,
+        raw: raw.name,
       });
     }
   });
@@ -108,6 +112,7 @@ export function publicColumns(
           ? 'When the load last wrote this row to raw.'
           : 'The pipeline run that last loaded this row.',
       isKey: false,
+      raw: etl.name,
     });
   }
   return out;

@@ -3,7 +3,7 @@ import { IDENTIFIER } from '../../config/schema';
 import { quotePg } from '../db/identifiers';
 import type { PgSession } from '../db/ports';
 import { UnknownTableError, ValidationError } from '../errors';
-import { pgTransaction, RAW_CHANGELOG } from '../load/load-state';
+import { ensureLoadMeta, pgTransaction, RAW_CHANGELOG } from '../load/load-state';
 import type { Logger } from '../logging/logger';
 import { ensureEnumLookup } from './enum-lookup';
 import { type PublicColumn, publicColumns, type RawCatalogColumn } from './public-columns';
@@ -61,7 +61,7 @@ export async function transformTable(
   const primaryKey = await primaryKeyOf(pg, raw, table);
   const columns = publicColumns(table, rawColumns, primaryKey, deps.columnNames?.[table] ?? {});
 
-  await ensureTransformMeta(pg, meta, pub);
+  await ensureTransformMeta(pg, deps.schemas);
   await ensureEnumLookup(pg, pub);
   const [state] = await pg.query<{ cursor: string }>(
     `SELECT cursor::text AS cursor FROM ${quotePg(meta)}.transform_state WHERE table_name = $1`,
@@ -234,7 +234,7 @@ async function applyRawChanges(
       const [upserted] = await pg.query<{ n: string }>(
         `WITH changed AS (
            INSERT INTO ${pub} AS p (${names.join(', ')})
-           SELECT ${columns.map((c) => c.expression).join(', ')} FROM ${rawTable} r WHERE r.${quotePg(key.name)} = ANY(${keys})
+           SELECT ${columns.map((c) => c.expression).join(', ')} FROM ${rawTable} r WHERE r.${quotePg(key.raw)} = ANY(${keys})
            ON CONFLICT (${quotePg(key.name)}) DO UPDATE SET ${updates.join(', ')}
            WHERE (${data.map((n) => `p.${n}`).join(', ')}) IS DISTINCT FROM (${data.map((n) => `EXCLUDED.${n}`).join(', ')})
            RETURNING 1)
@@ -248,7 +248,7 @@ async function applyRawChanges(
     if (deletes.length > 0) {
       const [deleted] = await pg.query<{ n: string }>(
         `WITH gone AS (DELETE FROM ${pub} p WHERE p.${quotePg(key.name)} = ANY(${keys})
-           AND NOT EXISTS (SELECT 1 FROM ${rawTable} r WHERE r.${quotePg(key.name)} = p.${quotePg(key.name)}) RETURNING 1)
+           AND NOT EXISTS (SELECT 1 FROM ${rawTable} r WHERE r.${quotePg(key.raw)} = p.${quotePg(key.name)}) RETURNING 1)
          SELECT count(*)::text AS n FROM gone`,
         [deletes],
       );
@@ -258,7 +258,12 @@ async function applyRawChanges(
   }
 }
 
-async function ensureTransformMeta(pg: PgSession, meta: string, pub: string): Promise<void> {
+async function ensureTransformMeta(
+  pg: PgSession,
+  schemas: TransformDeps['schemas'],
+): Promise<void> {
+  const { meta, public: pub } = schemas;
+  await ensureLoadMeta(pg, meta, schemas.raw);
   await pg.query(`CREATE SCHEMA IF NOT EXISTS ${quotePg(pub)}`);
   await pg.query(
     `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.transform_state (
