@@ -86,10 +86,16 @@ describe('public column rules', () => {
     ]);
     expect(columns[2]?.expression).toMatch(/WHEN '2' THEN 'C'/);
     const ticks = publicColumns(
-      'clockevent',
-      [raw('clockeventnum', 'bigint', 'ClockEventNum', 'bigint(20)')],
-      ['clockeventnum'],
+      'apptreminderrule',
+      [
+        raw('apptreminderrulenum', 'bigint', 'ApptReminderRuleNum', 'bigint(20)'),
+        raw('tsprior', 'bigint', 'TSPrior', 'bigint(20)'),
+      ],
+      ['apptreminderrulenum'],
     );
-    expect(ticks[0]?.isKey).toBe(true);
+    expect(ticks.map((c) => [c.name, c.conversion, c.isKey])).toEqual([
+      ['appt_reminder_rule_num', 'none', true],
+      ['ts_prior', 'ticks', false],
+    ]);
   });
 });
