@@ -28,6 +28,9 @@ export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const identifier = () =>
   z.string().regex(IDENTIFIER, 'must be a plain identifier (letters, digits, underscore)');
 
+const identifierish = () =>
+  z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'letters, digits and hyphens');
+
 const TlsSchema = z.union([
   bool(),
   z.strictObject({
@@ -158,6 +161,28 @@ export const PipelineConfigSchema = z.strictObject({
       enabled: bool().default(true),
     })
     .default({ cron: '0 1 * * ? *', timezone: 'America/New_York', enabled: true }),
+  aws: z
+    .strictObject({
+      region: z.string().default('us-east-1'),
+      /** An existing VPC (its private subnets must reach the databases); omit to create one. */
+      vpc_id: z.string().optional(),
+      stack_name: identifierish().default('OpenDentalEtl'),
+      /** The deployed state machine, for `run --target aws` (default: the stack output). */
+      state_machine_arn: z.string().optional(),
+      lambda_memory_mb: int(128, 10_240).default(1024),
+      fargate_cpu: int(256, 16_384).default(1024),
+      fargate_memory_mb: int(512, 122_880).default(2048),
+      /** Alarm when a run takes longer than this. */
+      max_run_minutes: int(1, 24 * 60).default(240),
+    })
+    .default({
+      region: 'us-east-1',
+      stack_name: 'OpenDentalEtl',
+      lambda_memory_mb: 1024,
+      fargate_cpu: 1024,
+      fargate_memory_mb: 2048,
+      max_run_minutes: 240,
+    }),
   transform: z
     .strictObject({
       /** Public names for particular columns: table → MySQL column name → public name. */

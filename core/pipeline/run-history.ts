@@ -1,0 +1,126 @@
+import { quotePg } from '../db/identifiers';
+import type { PgSession } from '../db/ports';
+
+/**
+ * Run history in `etl_meta` of the analytics database: one row per run, one per table and stage.
+ * Counts, durations, statuses and error classes only: never a row value.
+ */
+export type StageName = 'extract' | 'load' | 'transform';
+
+export interface StageRecord {
+  runId: string;
+  table: string;
+  stage: StageName;
+  status: 'succeeded' | 'failed';
+  rows: number;
+  durationMs: number;
+  errorClass: string | null;
+  /** The stage's small JSON result (counts only). */
+  detail: Record<string, unknown>;
+}
+
+export async function ensureRunHistory(pg: PgSession, meta: string): Promise<void> {
+  await pg.query(`CREATE SCHEMA IF NOT EXISTS ${quotePg(meta)}`);
+  await pg.query(
+    `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.runs (
+       run_id text PRIMARY KEY,
+       started_at timestamptz NOT NULL DEFAULT now(),
+       finished_at timestamptz,
+       status text NOT NULL DEFAULT 'running',
+       tables_total integer NOT NULL DEFAULT 0,
+       tables_failed integer NOT NULL DEFAULT 0,
+       input jsonb NOT NULL DEFAULT '{}'::jsonb
+     )`,
+  );
+  await pg.query(
+    `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.stage_results (
+       run_id text NOT NULL,
+       table_name text NOT NULL,
+       stage text NOT NULL,
+       status text NOT NULL,
+       rows bigint NOT NULL DEFAULT 0,
+       duration_ms bigint NOT NULL DEFAULT 0,
+       error_class text,
+       detail jsonb NOT NULL DEFAULT '{}'::jsonb,
+       recorded_at timestamptz NOT NULL DEFAULT now(),
+       PRIMARY KEY (run_id, table_name, stage)
+     )`,
+  );
+}
+
+export async function recordRunStart(
+  pg: PgSession,
+  meta: string,
+  runId: string,
+  tables: number,
+  input: Record<string, unknown>,
+): Promise<void> {
+  await pg.query(
+    `INSERT INTO ${quotePg(meta)}.runs (run_id, tables_total, input) VALUES ($1, $2, $3)
+     ON CONFLICT (run_id) DO UPDATE SET tables_total = EXCLUDED.tables_total, input = EXCLUDED.input`,
+    [runId, tables, JSON.stringify(input)],
+  );
+}
+
+export async function recordStage(pg: PgSession, meta: string, record: StageRecord): Promise<void> {
+  await pg.query(
+    `INSERT INTO ${quotePg(meta)}.stage_results (run_id, table_name, stage, status, rows, duration_ms, error_class, detail)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (run_id, table_name, stage) DO UPDATE SET status = EXCLUDED.status, rows = EXCLUDED.rows,
+       duration_ms = EXCLUDED.duration_ms, error_class = EXCLUDED.error_class, detail = EXCLUDED.detail, recorded_at = now()`,
+    [
+      record.runId,
+      record.table,
+      record.stage,
+      record.status,
+      record.rows,
+      record.durationMs,
+      record.errorClass,
+      JSON.stringify(record.detail),
+    ],
+  );
+}
+
+export interface RunSummary {
+  runId: string;
+  status: 'succeeded' | 'failed';
+  tablesTotal: number;
+  tablesSucceeded: number;
+  tablesFailed: number;
+  failed: { table: string; stage: string; errorClass: string }[];
+  rows: number;
+}
+
+/** Closes a run: which tables failed (at which stage, with which error class) and the totals. */
+export async function finishRun(
+  pg: PgSession,
+  meta: string,
+  runId: string,
+  failures: readonly { table: string; stage: string; errorClass: string }[],
+): Promise<RunSummary> {
+  const [totals] = await pg.query<{ rows: string; tables: string }>(
+    `SELECT COALESCE(sum(rows), 0)::text AS rows, count(DISTINCT table_name)::text AS tables
+       FROM ${quotePg(meta)}.stage_results WHERE run_id = $1`,
+    [runId],
+  );
+  const [run] = await pg.query<{ tables_total: number }>(
+    `SELECT tables_total FROM ${quotePg(meta)}.runs WHERE run_id = $1`,
+    [runId],
+  );
+  const failedTables = new Set(failures.map((f) => f.table));
+  const total = Number(run?.tables_total ?? totals?.tables ?? 0);
+  const status = failedTables.size > 0 ? 'failed' : 'succeeded';
+  await pg.query(
+    `UPDATE ${quotePg(meta)}.runs SET finished_at = now(), status = $2, tables_failed = $3 WHERE run_id = $1`,
+    [runId, status, failedTables.size],
+  );
+  return {
+    runId,
+    status,
+    tablesTotal: total,
+    tablesSucceeded: total - failedTables.size,
+    tablesFailed: failedTables.size,
+    failed: [...failures],
+    rows: Number(totals?.rows ?? 0),
+  };
+}

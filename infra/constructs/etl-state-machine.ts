@@ -1,0 +1,262 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { PipelineConfig } from '../../config/schema';
+import { TRANSIENT_ERROR_NAMES } from '../../core/errors';
+
+export type StageName = 'extract' | 'load' | 'transform';
+export const STAGES: readonly StageName[] = ['extract', 'load', 'transform'];
+
+/** Lambda runs at most 900 s; its task states stop a little earlier so the catch still runs. */
+export const LAMBDA_TASK_CAP_SECONDS = 870;
+
+/** Errors Step Functions raises when the Lambda service itself stumbles: worth retrying too. */
+const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** State names: the local runner binds its handlers to these. */
+export const STATE = {
+  plan: 'Plan',
+  dryRun: 'IsDryRun',
+  planOnly: 'PlanOnly',
+  map: 'Tables',
+  runner: 'ChooseRunner',
+  lambda: (stage: StageName) => `Lambda${capital(stage)}`,
+  ecs: (stage: StageName) => `Fargate${capital(stage)}`,
+  failed: (stage: StageName) => `${capital(stage)}Failed`,
+  alert: 'AlertTableFailed',
+  tableFailed: 'TableFailed',
+  tableSucceeded: 'TableSucceeded',
+  summarize: 'Summarize',
+  notifySummary: 'NotifySummary',
+  anyFailed: 'AnyTableFailed',
+  fail: 'RunFailed',
+  succeed: 'RunSucceeded',
+} as const;
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export interface EtlStateMachineProps {
+  config: PipelineConfig;
+  planFunction: lambda.IFunction;
+  stageFunction: lambda.IFunction;
+  summarizeFunction: lambda.IFunction;
+  cluster: ecs.ICluster;
+  taskDefinition: ecs.FargateTaskDefinition;
+  container: ecs.ContainerDefinition;
+  subnets: ec2.SubnetSelection;
+  securityGroups: ec2.ISecurityGroup[];
+  topic: sns.ITopic;
+  logGroup: logs.ILogGroup;
+}
+
+/**
+ * Plan → Map over the tables (concurrency from the input's `parallel`) → per table, by runner,
+ * Extract → Load → Transform in Lambda or as Fargate tasks (`ecs:runTask.sync`) → Summarize →
+ * SNS summary → Fail if any table failed. Retry covers transient errors only; a Catch records the
+ * failure, alerts and lets the other tables go on. Every task has an explicit TimeoutSeconds.
+ */
+export class EtlStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: EtlStateMachineProps) {
+    super(scope, id);
+    const { config } = props;
+    const timeoutOf = (stage: StageName) => config.stages[stage].timeout_minutes * 60;
+    const retry = (errors: string[]): sfn.RetryProps => ({
+      errors,
+      interval: Duration.seconds(config.general.retry_delay_seconds),
+      maxAttempts: config.general.max_retries,
+      backoffRate: 2,
+    });
+
+    const plan = new tasks.LambdaInvoke(this, STATE.plan, {
+      lambdaFunction: props.planFunction,
+      payload: sfn.TaskInput.fromJsonPathAt('$'),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(300)),
+    });
+    plan.addRetry(retry([...TRANSIENT_ERROR_NAMES, ...LAMBDA_SERVICE_ERRORS]));
+
+    const failureAlert = new tasks.SnsPublish(this, STATE.alert, {
+      topic: props.topic,
+      subject: 'OpenDental ETL: a table failed',
+      message: sfn.TaskInput.fromJsonPathAt('$.alert'),
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    });
+    const tableFailed = new sfn.Pass(this, STATE.tableFailed, {
+      parameters: {
+        'status.$': '$.status',
+        'table.$': '$.table',
+        'stage.$': '$.stage',
+        'error.$': '$.error',
+      },
+    });
+    failureAlert.addCatch(tableFailed, { resultPath: '$.alertError' });
+    failureAlert.next(tableFailed);
+
+    const failedAt = (stage: StageName) =>
+      new sfn.Pass(this, STATE.failed(stage), {
+        parameters: {
+          status: 'failed',
+          'table.$': '$.item.table',
+          stage,
+          'error.$': '$.failure.Error',
+          'alert.$': sfn.JsonPath.format(
+            `Run {}: table {} failed in stage ${stage} with {}. The other tables go on; see etl-pipeline status.`,
+            sfn.JsonPath.stringAt('$.runId'),
+            sfn.JsonPath.stringAt('$.item.table'),
+            sfn.JsonPath.stringAt('$.failure.Error'),
+          ),
+        },
+      }).next(failureAlert);
+    const failures = Object.fromEntries(STAGES.map((s) => [s, failedAt(s)])) as unknown as Record<
+      StageName,
+      sfn.Chain
+    >;
+
+    const stageInput = (stage: StageName) => ({
+      'runId.$': '$.runId',
+      'table.$': '$.item.table',
+      stage,
+      'mode.$': '$.item.mode',
+      'strategy.$': '$.item.strategy',
+      'reconcile.$': '$.item.reconcile',
+    });
+    const lambdaStage = (stage: StageName) => {
+      const task = new tasks.LambdaInvoke(this, STATE.lambda(stage), {
+        lambdaFunction: props.stageFunction,
+        payload: sfn.TaskInput.fromObject(stageInput(stage)),
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        resultPath: sfn.JsonPath.DISCARD,
+        taskTimeout: sfn.Timeout.duration(
+          Duration.seconds(Math.min(timeoutOf(stage), LAMBDA_TASK_CAP_SECONDS)),
+        ),
+      });
+      task.addRetry(retry([...TRANSIENT_ERROR_NAMES, ...LAMBDA_SERVICE_ERRORS]));
+      task.addCatch(failures[stage], { errors: ['States.ALL'], resultPath: '$.failure' });
+      return task;
+    };
+    const ecsStage = (stage: StageName) => {
+      const env = (name: string, path: string) => ({ name, value: sfn.JsonPath.stringAt(path) });
+      const task = new tasks.EcsRunTask(this, STATE.ecs(stage), {
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        cluster: props.cluster,
+        taskDefinition: props.taskDefinition,
+        launchTarget: new tasks.EcsFargateLaunchTarget({
+          platformVersion: ecs.FargatePlatformVersion.LATEST,
+        }),
+        subnets: props.subnets,
+        securityGroups: props.securityGroups,
+        containerOverrides: [
+          {
+            containerDefinition: props.container,
+            environment: [
+              env('ETL_RUN_ID', '$.runId'),
+              env('ETL_TABLE', '$.item.table'),
+              { name: 'ETL_STAGE', value: stage },
+              env('ETL_MODE', '$.item.mode'),
+              env('ETL_STRATEGY', '$.item.strategy'),
+            ],
+          },
+        ],
+        resultPath: sfn.JsonPath.DISCARD,
+        taskTimeout: sfn.Timeout.duration(Duration.seconds(timeoutOf(stage))),
+      });
+      // The container retries transient errors itself with bounded backoff; here only ECS's own
+      // capacity and throttling errors are retried.
+      task.addRetry(
+        retry(['ECS.AmazonECSException', 'ECS.ServerException', 'ECS.ThrottlingException']),
+      );
+      task.addCatch(failures[stage], { errors: ['States.ALL'], resultPath: '$.failure' });
+      return task;
+    };
+
+    const succeeded = new sfn.Pass(this, STATE.tableSucceeded, {
+      parameters: { status: 'succeeded', 'table.$': '$.item.table' },
+    });
+    const lambdaChain = sfn.Chain.start(lambdaStage('extract'))
+      .next(lambdaStage('load'))
+      .next(lambdaStage('transform'))
+      .next(succeeded);
+    const ecsChain = sfn.Chain.start(ecsStage('extract'))
+      .next(ecsStage('load'))
+      .next(ecsStage('transform'))
+      .next(succeeded);
+    const perTable = new sfn.Choice(this, STATE.runner)
+      .when(sfn.Condition.stringEquals('$.item.runner', 'fargate'), ecsChain)
+      .otherwise(lambdaChain);
+
+    const map = new sfn.Map(this, STATE.map, {
+      itemsPath: '$.tables',
+      maxConcurrencyPath: '$.parallel',
+      itemSelector: { 'item.$': '$$.Map.Item.Value', 'runId.$': '$.runId' },
+      resultPath: '$.results',
+    });
+    map.itemProcessor(perTable);
+
+    const summarize = new tasks.LambdaInvoke(this, STATE.summarize, {
+      lambdaFunction: props.summarizeFunction,
+      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.runId', 'results.$': '$.results' }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: '$.summary',
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(120)),
+    });
+    summarize.addRetry(retry([...TRANSIENT_ERROR_NAMES, ...LAMBDA_SERVICE_ERRORS]));
+    const notifySummary = new tasks.SnsPublish(this, STATE.notifySummary, {
+      topic: props.topic,
+      subject: 'OpenDental ETL: nightly run summary',
+      message: sfn.TaskInput.fromText(
+        sfn.JsonPath.format(
+          'Run {} {}: {} of {} tables succeeded, {} failed.',
+          sfn.JsonPath.stringAt('$.summary.runId'),
+          sfn.JsonPath.stringAt('$.summary.status'),
+          sfn.JsonPath.stringAt('$.summary.tablesSucceeded'),
+          sfn.JsonPath.stringAt('$.summary.tablesTotal'),
+          sfn.JsonPath.stringAt('$.summary.tablesFailed'),
+        ),
+      ),
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    });
+    const anyFailed = new sfn.Choice(this, STATE.anyFailed)
+      .when(
+        sfn.Condition.numberGreaterThan('$.summary.tablesFailed', 0),
+        new sfn.Fail(this, STATE.fail, {
+          error: 'TablesFailed',
+          cause: 'One or more tables failed; the summary names them (etl-pipeline status).',
+        }),
+      )
+      .otherwise(new sfn.Succeed(this, STATE.succeed));
+
+    const definition = sfn.Chain.start(plan).next(
+      new sfn.Choice(this, STATE.dryRun)
+        .when(sfn.Condition.booleanEquals('$.dryRun', true), new sfn.Succeed(this, STATE.planOnly))
+        .otherwise(map.next(summarize).next(notifySummary).next(anyFailed)),
+    );
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      // ALL events, but never execution data: inputs and outputs stay out of the logs.
+      logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+  }
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import type { PipelineConfig, TableOverride } from '../config/schema';
+import { openMysql } from '../core/db/mysql-adapter';
+import { openPg } from '../core/db/pg-adapter';
+import type { Logger } from '../core/logging/logger';
+import { planRun, type RunInput, RunInputSchema, type RunPlan } from '../core/pipeline/plan-run';
+import {
+  ensureRunHistory,
+  finishRun,
+  type RunSummary,
+  recordRunStart,
+} from '../core/pipeline/run-history';
+import {
+  closeSessions,
+  openStageSessions,
+  runStage,
+  StageInputSchema,
+  type StageOutput,
+} from '../core/pipeline/stage-runner';
+
+/**
+ * The state machine's task handlers, as factories over where the configuration comes from:
+ * in AWS from the environment and Secrets Manager (`runtime-config.ts`), locally from
+ * pipeline.yml. They parse input with zod, open connections, call the core and close them; an
+ * error leaves with its class `name`, which the state machine's Retry and Catch match.
+ */
+export interface HandlerContext {
+  config: () => Promise<PipelineConfig>;
+  overrides: () => Promise<Record<string, TableOverride>>;
+  logger: Logger;
+}
+
+export function createPlanHandler(ctx: HandlerContext) {
+  return async (event: unknown): Promise<RunPlan> => {
+    const input: RunInput = RunInputSchema.parse(event ?? {});
+    const config = await ctx.config();
+    const source = await openMysql(config.connections.source, { label: 'source', readOnly: true });
+    try {
+      const plan = await planRun(source, config, await ctx.overrides(), input);
+      // A dry run writes nothing anywhere: no run history either.
+      if (!plan.dryRun) {
+        const pg = await openPg(config.connections.analytics, { label: 'analytics' });
+        try {
+          const meta = config.connections.analytics.schemas.meta;
+          await ensureRunHistory(pg, meta);
+          await recordRunStart(pg, meta, plan.runId, plan.tables.length, { ...input });
+        } finally {
+          await pg.close();
+        }
+      }
+      ctx.logger.info('planned', {
+        runId: plan.runId,
+        tables: plan.tables.length,
+        dryRun: plan.dryRun,
+      });
+      return plan;
+    } finally {
+      await source.close();
+    }
+  };
+}
+
+export function createRunStageHandler(ctx: HandlerContext) {
+  return async (event: unknown): Promise<StageOutput> => {
+    const input = StageInputSchema.parse(event);
+    const config = await ctx.config();
+    const sessions = await openStageSessions(config, input.stage);
+    try {
+      return await runStage(config, sessions, input, ctx.logger);
+    } finally {
+      await closeSessions(sessions);
+    }
+  };
+}
+
+const TableOutcomeSchema = z.union([
+  z.object({ status: z.literal('succeeded'), table: z.string() }).passthrough(),
+  z
+    .object({
+      status: z.literal('failed'),
+      table: z.string(),
+      stage: z.string(),
+      error: z.string().nullish(),
+    })
+    .passthrough(),
+]);
+export const SummarizeInputSchema = z.object({
+  runId: z.string(),
+  results: z.array(TableOutcomeSchema),
+});
+
+export function createSummarizeHandler(ctx: HandlerContext) {
+  return async (event: unknown): Promise<RunSummary> => {
+    const input = SummarizeInputSchema.parse(event);
+    const config = await ctx.config();
+    const pg = await openPg(config.connections.analytics, { label: 'analytics' });
+    try {
+      const meta = config.connections.analytics.schemas.meta;
+      await ensureRunHistory(pg, meta);
+      const failures = input.results.flatMap((r) =>
+        r.status === 'failed'
+          ? [{ table: r.table, stage: r.stage, errorClass: r.error ?? 'Error' }]
+          : [],
+      );
+      const summary = await finishRun(pg, meta, input.runId, failures);
+      ctx.logger.info('run finished', {
+        runId: summary.runId,
+        status: summary.status,
+        failed: summary.tablesFailed,
+        rows: summary.rows,
+      });
+      return summary;
+    } finally {
+      await pg.close();
+    }
+  };
+}
+
+/** The text of an alert: table, stage and error class only (never a message or a value). */
+export function tableFailureAlert(event: {
+  runId?: string;
+  table?: string;
+  stage?: string;
+  error?: string | null;
+}) {
+  return {
+    subject: `OpenDental ETL: ${event.table} failed in ${event.stage}`.slice(0, 99),
+    message: `Run ${event.runId}: table ${event.table} failed in stage ${event.stage} with ${event.error ?? 'an error'}. The other tables go on. See etl-pipeline status.`,
+  };
+}

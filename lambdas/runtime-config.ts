@@ -1,0 +1,63 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { z } from 'zod';
+import {
+  type PipelineConfig,
+  PipelineConfigSchema,
+  type TableOverride,
+  TableOverrideSchema,
+} from '../config/schema';
+import { ConfigError } from '../core/errors';
+
+/**
+ * The configuration of a Lambda function or Fargate task in AWS: the validated pipeline.yml as
+ * JSON in `PIPELINE_CONFIG` (set at synth, without passwords), and each connection's credentials
+ * from its Secrets Manager secret (`host`, `port`, `username`, `password`, optionally `dbname`),
+ * cached for five minutes across invocations.
+ */
+const SecretSchema = z.object({
+  host: z.string().optional(),
+  port: z.union([z.number(), z.string()]).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  dbname: z.string().optional(),
+});
+
+export async function configFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PipelineConfig> {
+  if (!env.PIPELINE_CONFIG)
+    throw new ConfigError('PIPELINE_CONFIG is not set', { stage: 'config' });
+  const parsed = PipelineConfigSchema.safeParse(JSON.parse(env.PIPELINE_CONFIG));
+  if (!parsed.success)
+    throw new ConfigError('PIPELINE_CONFIG is not a valid pipeline configuration', {
+      stage: 'config',
+    });
+  const config = parsed.data;
+  for (const name of ['source', 'replication', 'analytics'] as const) {
+    const connection = config.connections[name];
+    if (!connection.secret_id) continue;
+    const raw = await getSecret(connection.secret_id, { transform: 'json', maxAge: 300 });
+    const secret = SecretSchema.safeParse(raw);
+    if (!secret.success) {
+      throw new ConfigError(
+        `secret for connection ${name} is not JSON with host/port/username/password`,
+        { stage: 'config' },
+      );
+    }
+    Object.assign(connection, {
+      ...(secret.data.host ? { host: secret.data.host } : {}),
+      ...(secret.data.port ? { port: Number(secret.data.port) } : {}),
+      ...(secret.data.username ? { user: secret.data.username } : {}),
+      ...(secret.data.password !== undefined ? { password: secret.data.password } : {}),
+      ...(secret.data.dbname ? { database: secret.data.dbname } : {}),
+    });
+  }
+  return config;
+}
+
+export async function overridesFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Record<string, TableOverride>> {
+  if (!env.TABLES_CONFIG) return {};
+  return z.record(z.string(), TableOverrideSchema).parse(JSON.parse(env.TABLES_CONFIG));
+}
