@@ -84,7 +84,6 @@ export class EtlStateMachine extends Construct {
 
     const plan = new tasks.LambdaInvoke(this, STATE.plan, {
       lambdaFunction: props.planFunction,
-      payload: sfn.TaskInput.fromJsonPathAt('$'),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(Duration.seconds(300)),

@@ -1,0 +1,235 @@
+import { spawn } from 'node:child_process';
+import type { LoadedConfig } from '../../config/load-config';
+import { ConfigError } from '../../core/errors';
+import type { Logger } from '../../core/logging/logger';
+import type { RunInput } from '../../core/pipeline/plan-run';
+import {
+  createPlanHandler,
+  createRunStageHandler,
+  createSummarizeHandler,
+  type HandlerContext,
+} from '../../lambdas/handlers';
+import { ROOT_DIR } from '../build-app';
+import { STAGES, STATE } from '../constructs/etl-state-machine';
+import { type AslDefinition, allStates, synthesizeDefinition } from './definition';
+
+/** Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions uses. */
+function polyfillWithResolvers(): void {
+  const P = Promise as unknown as { withResolvers?: () => unknown };
+  if (typeof P.withResolvers === 'function') return;
+  P.withResolvers = () => {
+    let resolve: unknown;
+    let reject: unknown;
+    const promise = new Promise((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+export type TaskHandler = (input: unknown) => Promise<unknown>;
+export interface Alert {
+  subject: string;
+  message: string;
+}
+
+export interface LocalRunOptions {
+  config: LoadedConfig;
+  input: RunInput;
+  logger: Logger;
+  /** Where SNS alerts go locally (the console, a log file, a test's list). */
+  alertSink: (alert: Alert) => Promise<void> | void;
+  /** Retry waits in milliseconds (default: the configured `retry_delay_seconds`, doubling). */
+  retryIntervalMs?: number;
+  /** Replaces handlers by state name (tests inject faults this way). */
+  wrapHandlers?: (name: string, handler: TaskHandler) => TaskHandler;
+  /** Overrides TimeoutSeconds per state name (tests). */
+  timeoutSeconds?: Record<string, number>;
+  /** Execution events (state entered/exited, retries, failures) as they happen. */
+  onEvent?: (event: Record<string, unknown>) => void;
+}
+
+export interface LocalRunResult {
+  status: 'succeeded' | 'failed';
+  output: Record<string, unknown> | null;
+  error?: string;
+  cause?: string;
+}
+
+/**
+ * Runs the very state machine definition the CDK stack deploys, in-process, against the configured
+ * databases: Lambda tasks bound to the same handlers, Fargate tasks to the real ECS entrypoint as a
+ * child process with the container-override environment, SNS tasks to the local alert sink. It
+ * refuses to start if any Task state has no local binding (it would call real AWS).
+ */
+export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+  polyfillWithResolvers();
+  const { StateMachine } = await import('aws-local-stepfunctions');
+  const definition = synthesizeDefinition(options.config);
+  applyTimeoutOverrides(definition, options.timeoutSeconds ?? {});
+  const context: HandlerContext = {
+    config: async () => options.config.pipeline,
+    overrides: async () => options.config.tables,
+    logger: options.logger,
+  };
+  const bindings: Record<string, TaskHandler> = {
+    [STATE.plan]: createPlanHandler(context),
+    [STATE.summarize]: createSummarizeHandler(context),
+    [STATE.alert]: snsSink(options.alertSink),
+    [STATE.notifySummary]: snsSink(options.alertSink),
+  };
+  const stage = createRunStageHandler(context);
+  for (const s of STAGES) {
+    bindings[STATE.lambda(s)] = stage;
+    bindings[STATE.ecs(s)] = ecsChildProcess(options.config, timeoutOf(definition, STATE.ecs(s)));
+  }
+  const unbound = allStates(definition)
+    .filter(([name, state]) => state.Type === 'Task' && !bindings[name])
+    .map(([name]) => name);
+  if (unbound.length > 0) {
+    throw new ConfigError(
+      `refusing to run locally: task state(s) ${unbound.join(', ')} have no local binding and would call AWS`,
+    );
+  }
+  const wrap = options.wrapHandlers ?? ((_name, handler) => handler);
+  const handlers = Object.fromEntries(
+    Object.entries(bindings).map(([name, handler]) => [
+      name,
+      (input: unknown) => wrap(name, handler)(input),
+    ]),
+  );
+  const retryMs =
+    options.retryIntervalMs ?? options.config.pipeline.general.retry_delay_seconds * 1000;
+  const retryIntervalOverrides = Object.fromEntries(
+    allStates(definition)
+      .filter(([, state]) => Array.isArray(state.Retry))
+      .map(([name, state]) => [name, (state.Retry as unknown[]).map(() => retryMs)]),
+  );
+
+  const machine = new StateMachine(definition as never, {
+    validationOptions: { checkPaths: true, checkArn: true },
+  });
+  const execution = machine.run(options.input as never, {
+    overrides: {
+      taskResourceLocalHandlers: handlers as never,
+      retryIntervalOverrides: retryIntervalOverrides as never,
+    },
+  });
+  const events = (async () => {
+    for await (const event of execution.eventLogs)
+      options.onEvent?.(event as unknown as Record<string, unknown>);
+  })();
+  try {
+    const output = (await execution.result) as Record<string, unknown>;
+    return { status: 'succeeded', output };
+  } catch (error) {
+    const e = error as { name?: string; message?: string; cause?: unknown };
+    return { status: 'failed', output: null, error: e.name ?? 'Error', cause: e.message };
+  } finally {
+    await events.catch(() => {});
+  }
+}
+
+function applyTimeoutOverrides(definition: AslDefinition, overrides: Record<string, number>): void {
+  for (const [name, state] of allStates(definition)) {
+    const seconds = overrides[name];
+    if (seconds !== undefined) state.TimeoutSeconds = seconds;
+  }
+}
+
+function timeoutOf(definition: AslDefinition, stateName: string): number {
+  const state = allStates(definition).find(([name]) => name === stateName)?.[1];
+  return Number(state?.TimeoutSeconds ?? 60);
+}
+
+function snsSink(sink: LocalRunOptions['alertSink']): TaskHandler {
+  return async (input) => {
+    const { Subject, Message } = input as { Subject?: string; Message?: unknown };
+    await sink({
+      subject: String(Subject ?? ''),
+      message: typeof Message === 'string' ? Message : JSON.stringify(Message),
+    });
+    return { MessageId: 'local' };
+  };
+}
+
+/** Fails like Step Functions' ecs:runTask.sync when the container exits non-zero. */
+class TaskFailedError extends Error {
+  override name = 'States.TaskFailed';
+}
+class TaskTimedOutError extends Error {
+  override name = 'States.Timeout';
+}
+
+/**
+ * The Fargate binding: the real container entrypoint (`ecs-tasks/main.ts`) as a child process,
+ * with the container-override environment of the task's parameters. Killed at the state's timeout.
+ */
+function ecsChildProcess(config: LoadedConfig, timeoutSeconds: number): TaskHandler {
+  return (input) =>
+    new Promise((resolve, reject) => {
+      const overrides =
+        (
+          input as {
+            Overrides?: {
+              ContainerOverrides?: { Environment?: { Name: string; Value: string }[] }[];
+            };
+          }
+        ).Overrides?.ContainerOverrides?.[0]?.Environment ?? [];
+      // Locally the credentials are the configured ones: no Secrets Manager.
+      const local = structuredClone(config.pipeline);
+      for (const c of [
+        local.connections.source,
+        local.connections.replication,
+        local.connections.analytics,
+      ]) {
+        delete c.secret_id;
+      }
+      const child = spawn(process.execPath, ['--import', 'tsx', 'ecs-tasks/main.ts'], {
+        cwd: ROOT_DIR,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          PIPELINE_CONFIG: JSON.stringify(local),
+          TABLES_CONFIG: JSON.stringify(config.tables),
+          ...Object.fromEntries(overrides.map((e) => [e.Name, e.Value])),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += String(d);
+      });
+      child.stderr.on('data', (d) => {
+        stderr += String(d);
+      });
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new TaskTimedOutError('the Fargate task exceeded its timeout'));
+      }, timeoutSeconds * 1000);
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) {
+          const last = stdout.trim().split('\n').pop() ?? '{}';
+          resolve({ StopCode: 'EssentialContainerExited', Output: safeJson(last) });
+          return;
+        }
+        const failure = safeJson(stderr.trim().split('\n').pop() ?? '') as { errorType?: string };
+        reject(
+          new TaskFailedError(
+            `the Fargate task failed (${signal ? `killed by ${signal}` : `exit code ${code}`}, ${failure.errorType ?? 'no error class'})`,
+          ),
+        );
+      });
+    });
+}
+
+function safeJson(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
