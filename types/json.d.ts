@@ -4,3 +4,8 @@ declare module '*.json' {
   const value: unknown;
   export default value;
 }
+
+declare module 'asl-validator' {
+  const validator: unknown;
+  export default validator;
+}

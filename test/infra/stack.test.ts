@@ -1,0 +1,185 @@
+import aslValidator from 'asl-validator';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load-config';
+import { TRANSIENT_ERROR_NAMES } from '../../core/errors';
+import { buildApp } from '../../infra/build-app';
+import { LAMBDA_TASK_CAP_SECONDS } from '../../infra/constructs/etl-state-machine';
+import { allStates, synthesizeDefinition } from '../../infra/local/definition';
+
+/** asl-validator ships no types: its default export, as documented. */
+type AslValidator = (definition: unknown) => {
+  isValid: boolean;
+  errorsText: (separator?: string) => string;
+};
+
+const config = loadConfig({ env: {} });
+let template: Template;
+let asl: ReturnType<typeof synthesizeDefinition>;
+
+beforeAll(() => {
+  const { stack } = buildApp({ config, bundle: false });
+  template = Template.fromStack(stack);
+  asl = synthesizeDefinition(config);
+});
+
+const state = (name: string) =>
+  allStates(asl).find(([n]) => n === name)?.[1] as Record<string, unknown>;
+
+describe('the CDK stack', () => {
+  it('schedules the run nightly at 1:00 AM in the configured time zone', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 1 * * ? *)',
+      ScheduleExpressionTimezone: 'America/New_York',
+      State: 'ENABLED',
+      Target: Match.objectLike({ Input: '{}' }),
+    });
+  });
+
+  it('keeps logs for the configured retention, encrypted', () => {
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    expect(Object.keys(groups).length).toBeGreaterThanOrEqual(5);
+    for (const group of Object.values(groups)) {
+      expect(group.Properties.RetentionInDays).toBe(30);
+      expect(group.Properties.KmsKeyId).toBeDefined();
+    }
+  });
+
+  it('alarms on failed, timed-out, aborted and too-long runs, into the alert topic', () => {
+    for (const metric of [
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+      'ExecutionsAborted',
+      'ExecutionTime',
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        Namespace: 'AWS/States',
+        AlarmActions: Match.anyValue(),
+      });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionTime',
+      Threshold: 240 * 60_000,
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('runs Lambda functions on Node.js 22 in the VPC, with the configured memory', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      MemorySize: 1024,
+      Timeout: 900,
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+    });
+  });
+
+  it('grants least privilege: runners read only their own secrets; no action wildcards', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    for (const policy of Object.values(policies)) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as {
+        Action: string | string[];
+      }[]) {
+        const actions = ([] as string[]).concat(statement.Action);
+        expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+      }
+    }
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          }),
+        ]),
+      }),
+    });
+  });
+
+  it('outputs the state machine and topic ARNs', () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['StateMachineArn', 'TopicArn']));
+  });
+
+  it('has 0 unacknowledged cdk-nag findings (AwsSolutions and HIPAA.Security)', () => {
+    const { app, stack } = buildApp({ config, bundle: false });
+    for (const pack of [new AwsSolutionsChecks(app), new HIPAASecurityChecks(app)]) {
+      const report = pack.validateScope(stack) as { violations?: { ruleName: string }[] };
+      expect((report.violations ?? []).map((v) => v.ruleName)).toEqual([]);
+    }
+  });
+});
+
+describe('the state machine definition', () => {
+  it('passes asl-validator', () => {
+    const { isValid, errorsText } = (aslValidator as unknown as AslValidator)(asl);
+    expect(errorsText()).toBe('');
+    expect(isValid).toBe(true);
+  });
+
+  it('maps over the planned tables with the concurrency from the input', () => {
+    expect(state('Tables')).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.tables',
+      MaxConcurrencyPath: '$.parallel',
+    });
+  });
+
+  it('runs large tables as Fargate tasks with the run-job pattern, small ones in Lambda', () => {
+    for (const stage of ['Extract', 'Load', 'Transform']) {
+      expect(state(`Fargate${stage}`).Resource).toBe('arn:aws:states:::ecs:runTask.sync');
+      expect(String(state(`Lambda${stage}`).Resource)).toMatch(/^arn:aws:lambda:/);
+    }
+    expect(state('ChooseRunner')).toMatchObject({
+      Choices: [{ Variable: '$.item.runner', StringEquals: 'fargate', Next: 'FargateExtract' }],
+      Default: 'LambdaExtract',
+    });
+  });
+
+  it('gives every task its timeout: the stage timeouts, capped below 900 s on the Lambda path', () => {
+    expect(state('FargateExtract').TimeoutSeconds).toBe(30 * 60);
+    expect(state('FargateLoad').TimeoutSeconds).toBe(45 * 60);
+    expect(state('FargateTransform').TimeoutSeconds).toBe(60 * 60);
+    for (const stage of ['Extract', 'Load', 'Transform']) {
+      expect(state(`Lambda${stage}`).TimeoutSeconds).toBe(LAMBDA_TASK_CAP_SECONDS);
+    }
+    for (const [name, s] of allStates(asl)) {
+      if (s.Type === 'Task') expect(s.TimeoutSeconds, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('retries transient errors only, with the configured delay and backoff, and catches everything else', () => {
+    const retry = (state('LambdaExtract').Retry as Record<string, unknown>[])[0];
+    expect(retry).toMatchObject({ IntervalSeconds: 300, MaxAttempts: 3, BackoffRate: 2 });
+    expect(retry?.ErrorEquals).toEqual(expect.arrayContaining([...TRANSIENT_ERROR_NAMES]));
+    expect(retry?.ErrorEquals).not.toContain('States.ALL');
+    expect(retry?.ErrorEquals).not.toContain('ValidationError');
+    expect(state('LambdaExtract').Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ExtractFailed' },
+    ]);
+    expect(state('FargateLoad').Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'LoadFailed' },
+    ]);
+  });
+
+  it('stays inside what the local runner supports: JSONPath only, no intrinsics in a Fail state', () => {
+    const text = JSON.stringify(asl);
+    expect(text).not.toContain('JSONata');
+    expect(text).not.toContain('"Assign"');
+    for (const [, s] of allStates(asl)) {
+      if (s.Type === 'Fail') expect(s.CausePath).toBeUndefined();
+      if (s.Type === 'Map')
+        expect(
+          (s.ItemProcessor as { ProcessorConfig?: { Mode?: string } }).ProcessorConfig?.Mode,
+        ).toBe('INLINE');
+    }
+  });
+
+  it('keeps each table branch small enough for 422 tables in one execution history', () => {
+    const branch = allStates(asl).filter(([name]) => !Object.keys(asl.States).includes(name));
+    // ~5 history events per state entered: 5 states per table path × 422 tables stays far below 25,000.
+    expect(branch.filter(([, s]) => s.Type === 'Task').length).toBeLessThanOrEqual(7);
+    expect(5 * 5 * 422).toBeLessThan(25_000);
+  });
+});
