@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           environment: 'node',
           // Each file creates its own databases/schemas; files still run one at a time so
           // a 2-core machine is not oversubscribed by several database-heavy files at once.

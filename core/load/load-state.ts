@@ -18,7 +18,23 @@ export interface LoadState {
   last_run_id: string;
 }
 
+/**
+ * Runs schema set-up under a transaction-scoped advisory lock: two stages creating the same
+ * schema or table at once would otherwise race (CREATE … IF NOT EXISTS is not concurrency-safe
+ * in PostgreSQL).
+ */
+export async function withDdlLock<T>(pg: PgSession, work: () => Promise<T>): Promise<T> {
+  return pgTransaction(pg, async () => {
+    await pg.query("SELECT pg_advisory_xact_lock(hashtext('etl-pipeline ddl'))");
+    return work();
+  });
+}
+
 export async function ensureLoadMeta(pg: PgSession, meta: string, raw: string): Promise<void> {
+  await withDdlLock(pg, () => createLoadMeta(pg, meta, raw));
+}
+
+async function createLoadMeta(pg: PgSession, meta: string, raw: string): Promise<void> {
   await pg.query(`CREATE SCHEMA IF NOT EXISTS ${quotePg(meta)}`);
   await pg.query(`CREATE SCHEMA IF NOT EXISTS ${quotePg(raw)}`);
   await pg.query(

@@ -1,5 +1,6 @@
 import { quotePg } from '../db/identifiers';
 import type { PgSession } from '../db/ports';
+import { withDdlLock } from '../load/load-state';
 
 /**
  * Run history in `etl_meta` of the analytics database: one row per run, one per table and stage.
@@ -20,6 +21,10 @@ export interface StageRecord {
 }
 
 export async function ensureRunHistory(pg: PgSession, meta: string): Promise<void> {
+  await withDdlLock(pg, () => createRunHistory(pg, meta));
+}
+
+async function createRunHistory(pg: PgSession, meta: string): Promise<void> {
   await pg.query(`CREATE SCHEMA IF NOT EXISTS ${quotePg(meta)}`);
   await pg.query(
     `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.runs (

@@ -3,7 +3,7 @@ import { IDENTIFIER } from '../../config/schema';
 import { quotePg } from '../db/identifiers';
 import type { PgSession } from '../db/ports';
 import { UnknownTableError, ValidationError } from '../errors';
-import { ensureLoadMeta, pgTransaction, RAW_CHANGELOG } from '../load/load-state';
+import { ensureLoadMeta, pgTransaction, RAW_CHANGELOG, withDdlLock } from '../load/load-state';
 import type { Logger } from '../logging/logger';
 import { ensureEnumLookup } from './enum-lookup';
 import { type PublicColumn, publicColumns, type RawCatalogColumn } from './public-columns';
@@ -264,6 +264,10 @@ async function ensureTransformMeta(
 ): Promise<void> {
   const { meta, public: pub } = schemas;
   await ensureLoadMeta(pg, meta, schemas.raw);
+  await withDdlLock(pg, () => createTransformMeta(pg, meta, pub));
+}
+
+async function createTransformMeta(pg: PgSession, meta: string, pub: string): Promise<void> {
   await pg.query(`CREATE SCHEMA IF NOT EXISTS ${quotePg(pub)}`);
   await pg.query(
     `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.transform_state (

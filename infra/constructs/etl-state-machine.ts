@@ -115,7 +115,7 @@ export class EtlStateMachine extends Construct {
           'table.$': '$.item.table',
           stage,
           'error.$': '$.failure.Error',
-          'alert.$': sfn.JsonPath.format(
+          alert: sfn.JsonPath.format(
             `Run {}: table {} failed in stage ${stage} with {}. The other tables go on; see etl-pipeline status.`,
             sfn.JsonPath.stringAt('$.runId'),
             sfn.JsonPath.stringAt('$.item.table'),

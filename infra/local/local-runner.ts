@@ -84,9 +84,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     bindings[STATE.lambda(s)] = stage;
     bindings[STATE.ecs(s)] = ecsChildProcess(options.config, timeoutOf(definition, STATE.ecs(s)));
   }
-  const unbound = allStates(definition)
-    .filter(([name, state]) => state.Type === 'Task' && !bindings[name])
-    .map(([name]) => name);
+  const unbound = unboundTasks(definition, bindings);
   if (unbound.length > 0) {
     throw new ConfigError(
       `refusing to run locally: task state(s) ${unbound.join(', ')} have no local binding and would call AWS`,
@@ -124,11 +122,27 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     const output = (await execution.result) as Record<string, unknown>;
     return { status: 'succeeded', output };
   } catch (error) {
-    const e = error as { name?: string; message?: string; cause?: unknown };
-    return { status: 'failed', output: null, error: e.name ?? 'Error', cause: e.message };
+    // The library wraps the failure (a Fail state's error, or an uncaught one) in ExecutionError.
+    const e = error as {
+      name?: string;
+      message?: string;
+      cause?: { name?: string; message?: string };
+    };
+    const inner = e.name === 'ExecutionError' && e.cause ? e.cause : e;
+    return { status: 'failed', output: null, error: inner.name ?? 'Error', cause: inner.message };
   } finally {
     await events.catch(() => {});
   }
+}
+
+/** Task states without a local handler: running them would call real AWS. */
+export function unboundTasks(
+  definition: AslDefinition,
+  bindings: Record<string, unknown>,
+): string[] {
+  return allStates(definition)
+    .filter(([name, state]) => state.Type === 'Task' && !bindings[name])
+    .map(([name]) => name);
 }
 
 function applyTimeoutOverrides(definition: AslDefinition, overrides: Record<string, number>): void {
