@@ -27,6 +27,10 @@ export interface StageOutput {
   status: 'succeeded';
   rows: number;
   durationMs: number;
+  /** Bytes moved (extract and load). */
+  bytes: number;
+  /** Load conversions per kind (zero dates to NULL, NUL bytes removed). */
+  conversions: Record<string, number>;
 }
 
 interface Sessions {
@@ -92,7 +96,15 @@ export async function runStage(
       errorClass: null,
       detail,
     });
-    return { table: input.table, stage: input.stage, status: 'succeeded', rows, durationMs };
+    return {
+      table: input.table,
+      stage: input.stage,
+      status: 'succeeded',
+      rows,
+      durationMs,
+      bytes: Number(detail.bytes ?? 0),
+      conversions: (detail.conversions as Record<string, number> | undefined) ?? {},
+    };
   } catch (error) {
     const errorClass = error instanceof Error ? error.name : 'Error';
     await recordStage(sessions.analytics, meta, {

@@ -1,9 +1,29 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { StageOutput } from '../../core/pipeline/stage-runner';
 import { createRunStageHandler } from '../handlers';
 import { configFromEnvironment, overridesFromEnvironment } from '../runtime-config';
 import { powertoolsLogger } from './powertools-logger';
 
-export const handler = createRunStageHandler({
+const metrics = new Metrics({ namespace: 'OpenDentalEtl', serviceName: 'etl-stage' });
+const runStage = createRunStageHandler({
   config: () => configFromEnvironment(),
   overrides: () => overridesFromEnvironment(),
   logger: powertoolsLogger('etl-stage'),
 });
+
+/** One stage of one table; rows, bytes, duration and conversions go to CloudWatch as EMF metrics. */
+export async function handler(event: unknown): Promise<StageOutput> {
+  const output = await runStage(event);
+  publishStageMetrics(metrics, output);
+  return output;
+}
+
+export function publishStageMetrics(target: Metrics, output: StageOutput): void {
+  target.addDimensions({ table: output.table, stage: output.stage });
+  target.addMetric('Rows', MetricUnit.Count, output.rows);
+  target.addMetric('Bytes', MetricUnit.Bytes, output.bytes);
+  target.addMetric('Duration', MetricUnit.Milliseconds, output.durationMs);
+  for (const [kind, count] of Object.entries(output.conversions))
+    target.addMetric(`Conversions_${kind}`, MetricUnit.Count, count);
+  target.publishStoredMetrics();
+}

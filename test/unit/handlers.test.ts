@@ -127,3 +127,38 @@ describe('alerts', () => {
     }
   });
 });
+
+describe('stage metrics (EMF)', () => {
+  it('publish rows, bytes, duration and conversions per table and stage, and no values', async () => {
+    const { Metrics } = await import('@aws-lambda-powertools/metrics');
+    const { publishStageMetrics } = await import('../../lambdas/aws/run-stage');
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      publishStageMetrics(new Metrics({ namespace: 'OpenDentalEtl', serviceName: 'test' }), {
+        table: 'patient',
+        stage: 'load',
+        status: 'succeeded',
+        rows: 12,
+        durationMs: 345,
+        bytes: 6789,
+        conversions: { zeroDateToNull: 2, nulStripped: 0 },
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    const emf = JSON.parse(lines.find((l) => l.includes('_aws')) ?? '{}');
+    expect(emf).toMatchObject({
+      table: 'patient',
+      stage: 'load',
+      Rows: 12,
+      Bytes: 6789,
+      Duration: 345,
+      Conversions_zeroDateToNull: 2,
+    });
+    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('OpenDentalEtl');
+  });
+});
