@@ -3,12 +3,14 @@ import { configCommand } from './commands/config';
 import { dbtSourcesCommand } from './commands/dbt-sources';
 import { demoCommand } from './commands/demo';
 import { discoverCommand } from './commands/discover';
+import { runCommand } from './commands/run';
 import { describeError, EXIT, exitCodeFor } from './exit-codes';
 
 export function buildProgram(): Command {
-  const program = new Command('etl-pipeline').description(
-    'Nightly OpenDental → PostgreSQL analytics pipeline (extract, load, transform)',
-  );
+  const program = new Command('etl-pipeline')
+    .enablePositionalOptions()
+    .description('Nightly OpenDental → PostgreSQL analytics pipeline (extract, load, transform)');
+  program.addCommand(runCommand());
   program.addCommand(demoCommand());
   program.addCommand(discoverCommand());
   program.addCommand(configCommand());

@@ -3,9 +3,56 @@ import { openMysql } from '../../core/db/mysql-adapter';
 import { SCALES } from '../../core/demo/scales';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
 import { configFrom } from '../config-context';
+import { runLocalPipeline } from '../local-run';
 
 export function demoCommand(): Command {
-  const demo = new Command('demo').description('the demo OpenDental clinic on the local MariaDB');
+  const demo = new Command('demo')
+    .description(
+      'seed the demo clinic if absent, then run the whole pipeline on it locally and print the summary',
+    )
+    .enablePositionalOptions()
+    .addOption(
+      new Option('--scale <scale>', 'scale of the clinic seeded when absent')
+        .choices(SCALES)
+        .default('small'),
+    )
+    .option('--seed <n>', 'random seed for the demo clinic', parseInteger, 42)
+    .option('--parallel <n>', 'tables at once (default: general.parallel_jobs)', parseInteger)
+    .option('-c, --config <path>', 'pipeline.yml to read')
+    .action(async (options) => {
+      const config = configFrom(options);
+      const source = config.pipeline.connections.source;
+      const session = await openMysql(source, {
+        label: 'source',
+        readOnly: false,
+        localInfile: true,
+        database: null,
+      });
+      try {
+        const [existing] = await session.query<{ c: string }>(
+          'SELECT SCHEMA_COMMENT AS c FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+          [source.database],
+        );
+        if (!existing) {
+          console.log(
+            `Seeding the demo clinic into ${source.database} (scale ${options.scale}, seed ${options.seed})`,
+          );
+          const seeded = await seedDemoClinic(session, {
+            scale: options.scale,
+            seed: options.seed,
+            database: source.database,
+          });
+          console.log(
+            `  ${seeded.totalRows.toLocaleString('en-US')} rows in ${seeded.tables.length} tables (${seeded.seconds.toFixed(1)} s)`,
+          );
+        } else {
+          console.log(`Using the existing ${source.database}`);
+        }
+      } finally {
+        await session.close();
+      }
+      process.exitCode = await runLocalPipeline(config, { parallel: options.parallel });
+    });
   demo
     .command('seed')
     .description(

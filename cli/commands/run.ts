@@ -1,0 +1,41 @@
+import { Command, Option } from '@commander-js/extra-typings';
+import { ConfigError } from '../../core/errors';
+import { configFrom } from '../config-context';
+import { EXIT } from '../exit-codes';
+import { runLocalPipeline } from '../local-run';
+import { parseInteger } from './demo';
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description(
+      'run the pipeline: extract, load and transform the selected tables (all by default)',
+    )
+    .option('-c, --config <path>', 'pipeline.yml to read')
+    .option('--tables <names...>', 'only these tables, e.g. --tables patient appointment')
+    .option('--force', 'full refresh of the selected tables', false)
+    .option('--parallel <n>', 'tables at once (default: general.parallel_jobs)', parseInteger)
+    .option('--dry-run', 'print the plan per table and write nothing anywhere', false)
+    .option('--reconcile', 'also checksum-reconcile timestamp and append tables this time', false)
+    .addOption(
+      new Option('--target <target>', 'where the state machine runs')
+        .choices(['local', 'aws'] as const)
+        .default('local'),
+    )
+    .option('--wait', 'with --target aws: follow the execution to its end', false)
+    .action(async (options) => {
+      const config = configFrom(options);
+      if (options.target === 'aws') {
+        throw new ConfigError(
+          '--target aws is not available yet: run the deployed state machine from the AWS console (docs/deploy.md)',
+        );
+      }
+      process.exitCode = await runLocalPipeline(config, {
+        tables: options.tables,
+        force: options.force || undefined,
+        parallel: options.parallel,
+        dryRun: options.dryRun || undefined,
+        reconcile: options.reconcile || undefined,
+      });
+      if (process.exitCode === EXIT.ok && options.dryRun) return;
+    });
+}

@@ -1,0 +1,159 @@
+import type { LoadedConfig } from '../config/load-config';
+import { quoteMysql, quotePg } from '../core/db/identifiers';
+import { openMysql } from '../core/db/mysql-adapter';
+import { openPg } from '../core/db/pg-adapter';
+import { silentLogger } from '../core/logging/logger';
+import type { RunInput, RunPlan } from '../core/pipeline/plan-run';
+import type { RunSummary } from '../core/pipeline/run-history';
+import type { StageOutput } from '../core/pipeline/stage-runner';
+import { type LocalRunResult, runLocally } from '../infra/local/local-runner';
+import { createPlanHandler } from '../lambdas/handlers';
+import { describeError, EXIT, exitCodeFor } from './exit-codes';
+
+/**
+ * `run --target local`: the deployed state machine definition, in-process, with one progress line
+ * per table stage (plain lines: they read the same in a terminal, a log file or CI) and a summary.
+ */
+export async function runLocalPipeline(
+  config: LoadedConfig,
+  input: RunInput,
+  out: (line: string) => void = (line) => console.log(line),
+): Promise<number> {
+  if (!input.dryRun) {
+    // Names are checked (and the source reached) before anything is created or written.
+    const validation = await validatePlan(config, input);
+    if (validation !== null) {
+      out(validation.message);
+      return validation.code;
+    }
+    await ensureDatabases(config);
+  }
+  const started = Date.now();
+  const result: LocalRunResult = await runLocally({
+    config,
+    input,
+    logger: silentLogger,
+    alertSink: (alert) => out(`ALERT ${alert.subject}: ${alert.message}`),
+    wrapHandlers: (state, handler) => {
+      if (!/^(Lambda|Fargate)(Extract|Load|Transform)$/.test(state)) return handler;
+      return async (event) => {
+        const table = tableOf(event);
+        const stage = state.replace(/^(Lambda|Fargate)/, '').toLowerCase();
+        const runner = state.startsWith('Fargate') ? 'fargate' : 'lambda';
+        out(`${clock()} ${table.padEnd(28)} ${stage.padEnd(9)} started (${runner})`);
+        const t0 = Date.now();
+        try {
+          const output = (await handler(event)) as Partial<StageOutput> & {
+            Output?: Partial<StageOutput>;
+          };
+          const rows = output.rows ?? output.Output?.rows ?? 0;
+          const seconds = (Date.now() - t0) / 1000;
+          out(
+            `${clock()} ${table.padEnd(28)} ${stage.padEnd(9)} done: ${rows.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001)).toLocaleString('en-US')} rows/s)`,
+          );
+          return output;
+        } catch (error) {
+          out(`${clock()} ${table.padEnd(28)} ${stage.padEnd(9)} FAILED: ${(error as Error).name}`);
+          throw error;
+        }
+      };
+    },
+  });
+
+  if (result.status === 'failed' && result.error !== 'TablesFailed') {
+    // The Plan step itself failed: a usage problem (unknown table) or a database it cannot reach.
+    const message = `${result.error}: ${result.cause ?? ''}`;
+    out(message);
+    if (result.error === 'UnknownTableError' || result.error === 'ConfigError') return EXIT.usage;
+    if (/Connection|HostNotFound|Authentication|DatabaseNotFound|Tls/.test(String(result.error)))
+      return EXIT.connect;
+    return EXIT.failed;
+  }
+  const output = (result.output ?? {}) as Partial<RunPlan> & { summary?: RunSummary };
+  if (input.dryRun) {
+    printPlan(output as RunPlan, out);
+    return EXIT.ok;
+  }
+  const summary = output.summary;
+  out('');
+  out(
+    `Run ${summary?.runId ?? '?'} ${summary?.status ?? result.status} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary?.tablesSucceeded ?? 0} of ${summary?.tablesTotal ?? 0} tables succeeded, ${summary?.tablesFailed ?? 0} failed, ${(summary?.rows ?? 0).toLocaleString('en-US')} rows moved.`,
+  );
+  for (const f of summary?.failed ?? []) out(`  FAILED ${f.table} in ${f.stage}: ${f.errorClass}`);
+  return result.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+}
+
+async function validatePlan(
+  config: LoadedConfig,
+  input: RunInput,
+): Promise<{ code: number; message: string } | null> {
+  const plan = createPlanHandler({
+    config: async () => config.pipeline,
+    overrides: async () => config.tables,
+    logger: silentLogger,
+  });
+  try {
+    await plan({ ...input, dryRun: true });
+    return null;
+  } catch (error) {
+    return { code: exitCodeFor(error), message: describeError(error) };
+  }
+}
+
+export function printPlan(plan: RunPlan, out: (line: string) => void): void {
+  out(
+    `Plan ${plan.runId} (dry run: nothing is written), ${plan.tables.length} tables, parallel ${plan.parallel}`,
+  );
+  out(
+    `${'priority'.padEnd(9)}${'table'.padEnd(28)}${'est. rows'.padStart(11)}  ${'runner'.padEnd(8)}${'mode'.padEnd(12)}strategy`,
+  );
+  for (const t of plan.tables) {
+    out(
+      `${String(t.priority).padEnd(9)}${t.table.padEnd(28)}${t.estimatedRows.toLocaleString('en-US').padStart(11)}  ${t.runner.padEnd(8)}${(t.mode === 'full' ? 'full (--force)' : 'incremental').padEnd(12)}${t.strategy} (${t.strategyReason})`,
+    );
+  }
+}
+
+function tableOf(event: unknown): string {
+  const direct = (event as { table?: string }).table;
+  if (direct) return direct;
+  const env = (
+    event as {
+      Overrides?: { ContainerOverrides?: { Environment?: { Name: string; Value: string }[] }[] };
+    }
+  ).Overrides?.ContainerOverrides?.[0]?.Environment;
+  return env?.find((e) => e.Name === 'ETL_TABLE')?.Value ?? '?';
+}
+
+function clock(): string {
+  return new Date().toISOString().slice(11, 19);
+}
+
+/**
+ * Locally the replica and analytics databases are created when missing (in AWS they are
+ * provisioned). The source is never touched.
+ */
+export async function ensureDatabases(config: LoadedConfig): Promise<void> {
+  const { replication, analytics } = config.pipeline.connections;
+  const mysql = await openMysql(replication, {
+    label: 'replication',
+    readOnly: false,
+    database: null,
+  });
+  try {
+    await mysql.execute(
+      `CREATE DATABASE IF NOT EXISTS ${quoteMysql(replication.database)} CHARACTER SET utf8mb4`,
+    );
+  } finally {
+    await mysql.close();
+  }
+  const pg = await openPg(analytics, { label: 'analytics', database: 'postgres' });
+  try {
+    const existing = await pg.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      analytics.database,
+    ]);
+    if (existing.length === 0) await pg.query(`CREATE DATABASE ${quotePg(analytics.database)}`);
+  } finally {
+    await pg.close();
+  }
+}

@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoClinic } from '../../core/demo/seed-clinic';
+import { differingChecksums } from '../helpers/local-databases';
+import { createPipelineFixture, type PipelineFixture } from '../helpers/pipeline-fixture';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../bin/etl-pipeline.mjs');
+let fx: PipelineFixture;
+let dir: string;
+
+/** Runs the real binary as a child process; never throws, returns the exit code and output. */
+async function cli(...args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      timeout: 300_000,
+      env: { PATH: process.env.PATH },
+    });
+    return { code: 0, out: stdout + stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: Number(e.code ?? 1), out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+async function databaseExists(name: string): Promise<{ mysql: boolean; pg: boolean }> {
+  const mysql = await fx.admin.query(
+    'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+    [name],
+  );
+  const pg = await fx.pgAdmin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  return { mysql: mysql.length > 0, pg: pg.length > 0 };
+}
+
+beforeAll(async () => {
+  fx = await createPipelineFixture('cli');
+  await seedDemoClinic(fx.admin, { scale: 'tiny', seed: 51, database: fx.names.source });
+  dir = mkdtempSync(join(tmpdir(), 'etl-cli-run-'));
+  const yaml = (analyticsPort: number) => `connections:
+  source: { database: ${fx.names.source} }
+  replication: { database: ${fx.names.replica}_fresh }
+  analytics: { database: ${fx.names.analytics}_fresh, port: ${analyticsPort}, connect_timeout_seconds: 3 }
+`;
+  writeFileSync(join(dir, 'pipeline.yml'), yaml(5432));
+  writeFileSync(join(dir, 'unreachable.yml'), yaml(1));
+});
+
+afterAll(async () => {
+  await fx.admin.execute(`DROP DATABASE IF EXISTS \`${fx.names.replica}_fresh\``);
+  await fx.pgAdmin.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+    [`${fx.names.analytics}_fresh`],
+  );
+  await fx.pgAdmin.query(`DROP DATABASE IF EXISTS "${fx.names.analytics}_fresh"`);
+  await fx?.close();
+});
+
+describe('etl-pipeline run (the real binary, local target)', () => {
+  it('--dry-run prints the plan and writes nothing anywhere', async () => {
+    const before = await fx.admin.query(
+      `CHECKSUM TABLE \`${fx.names.source}\`.patient, \`${fx.names.source}\`.procedurelog EXTENDED`,
+    );
+    const { code, out } = await cli(
+      'run',
+      '--dry-run',
+      '--tables',
+      'patient',
+      'procedurelog',
+      '--config',
+      join(dir, 'pipeline.yml'),
+    );
+    expect(code).toBe(0);
+    expect(out).toMatch(/dry run: nothing is written/);
+    expect(out).toMatch(
+      /^1\s+patient\s+\d+\s+lambda\s+incremental\s+timestamp \(change column DateTStamp\)$/m,
+    );
+    expect(await databaseExists(`${fx.names.replica}_fresh`)).toEqual({ mysql: false, pg: false });
+    expect(await databaseExists(`${fx.names.analytics}_fresh`)).toEqual({
+      mysql: false,
+      pg: false,
+    });
+    expect(
+      await fx.admin.query(
+        `CHECKSUM TABLE \`${fx.names.source}\`.patient, \`${fx.names.source}\`.procedurelog EXTENDED`,
+      ),
+    ).toEqual(before);
+  });
+
+  it('rejects unknown and malformed table names before anything runs (exit 2), with suggestions', async () => {
+    const unknown = await cli(
+      'run',
+      '--tables',
+      'patients',
+      'procedures',
+      '--config',
+      join(dir, 'pipeline.yml'),
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toMatch(/"patients" \(did you mean "patient"\?\)/);
+    expect(unknown.out).toMatch(/"procedures" \(did you mean "procedurelog"\?\)/);
+    const injection = await cli(
+      'run',
+      '--tables',
+      'patient; DROP TABLE x',
+      '--config',
+      join(dir, 'pipeline.yml'),
+    );
+    expect(injection.code).toBe(2);
+    expect(await databaseExists(`${fx.names.replica}_fresh`)).toEqual({ mysql: false, pg: false });
+  });
+
+  it('runs the selected tables end to end, with progress lines and a summary (exit 0)', async () => {
+    const { code, out } = await cli(
+      'run',
+      '--tables',
+      'patient',
+      'definition',
+      '--parallel',
+      '1',
+      '--config',
+      join(dir, 'pipeline.yml'),
+    );
+    expect(code).toBe(0);
+    expect(out).toMatch(/patient\s+extract\s+done: [\d,]+ rows in [\d.]+ s \([\d,]+ rows\/s\)/);
+    expect(out).toMatch(/definition\s+transform\s+done:/);
+    expect(out).toMatch(/succeeded in [\d.]+ s: 2 of 2 tables succeeded, 0 failed/);
+    expect(
+      await differingChecksums(fx.admin, fx.names.source, `${fx.names.replica}_fresh`, [
+        'patient',
+        'definition',
+      ]),
+    ).toEqual([]);
+  });
+
+  it('exits 3 when a database cannot be reached, and 2 on a bad option', async () => {
+    const unreachable = await cli(
+      'run',
+      '--tables',
+      'patient',
+      '--config',
+      join(dir, 'unreachable.yml'),
+    );
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.out).toMatch(/ConnectionRefusedError/);
+    expect((await cli('run', '--parallel', 'many')).code).toBe(2);
+  });
+});
