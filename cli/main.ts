@@ -4,6 +4,8 @@ import { dbtSourcesCommand } from './commands/dbt-sources';
 import { demoCommand } from './commands/demo';
 import { discoverCommand } from './commands/discover';
 import { runCommand } from './commands/run';
+import { statusCommand } from './commands/status';
+import { testConnectionsCommand } from './commands/test-connections';
 import { describeError, EXIT, exitCodeFor } from './exit-codes';
 
 export function buildProgram(): Command {
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .description('Nightly OpenDental → PostgreSQL analytics pipeline (extract, load, transform)');
   program.addCommand(runCommand());
+  program.addCommand(statusCommand());
+  program.addCommand(testConnectionsCommand());
   program.addCommand(demoCommand());
   program.addCommand(discoverCommand());
   program.addCommand(configCommand());

@@ -1,8 +1,35 @@
-import { Command } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
+import { stringify } from 'yaml';
+import type { PipelineConfig } from '../../config/schema';
 import { configFrom } from '../config-context';
 
+const SECTIONS = [
+  'general',
+  'stages',
+  'monitoring',
+  'connections',
+  'alerts',
+  'schedule',
+  'runners',
+  'aws',
+  'transform',
+] as const;
+
+/** The configuration with every password replaced: safe to print, paste or log. */
+export function maskSecrets(config: PipelineConfig): PipelineConfig {
+  const masked = structuredClone(config);
+  for (const connection of [
+    masked.connections.source,
+    masked.connections.replication,
+    masked.connections.analytics,
+  ]) {
+    connection.password = connection.password ? '********' : '';
+  }
+  return masked;
+}
+
 export function configCommand(): Command {
-  const config = new Command('config').description('check the configuration');
+  const config = new Command('config').description('check and show the configuration');
   config
     .command('validate')
     .description(
@@ -12,6 +39,21 @@ export function configCommand(): Command {
     .action((options) => {
       const loaded = configFrom(options);
       console.log(`configuration is valid: ${loaded.files.pipeline}, ${loaded.files.tables}`);
+    });
+  config
+    .command('show')
+    .description(
+      'print the effective configuration (defaults and environment variables applied), passwords masked',
+    )
+    .addOption(new Option('--section <section>', 'only this section').choices(SECTIONS))
+    .option('-c, --config <path>', 'pipeline.yml to read')
+    .action((options) => {
+      const loaded = configFrom(options);
+      const masked = maskSecrets(loaded.pipeline);
+      const shown = options.section
+        ? { [options.section]: masked[options.section] }
+        : { ...masked, tables: loaded.tables };
+      process.stdout.write(stringify(shown));
     });
   return config;
 }

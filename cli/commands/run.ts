@@ -1,5 +1,6 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { ConfigError } from '../../core/errors';
+import { startAwsRun } from '../aws-target';
 import { configFrom } from '../config-context';
 import { EXIT } from '../exit-codes';
 import { runLocalPipeline } from '../local-run';
@@ -24,18 +25,20 @@ export function runCommand(): Command {
     .option('--wait', 'with --target aws: follow the execution to its end', false)
     .action(async (options) => {
       const config = configFrom(options);
-      if (options.target === 'aws') {
-        throw new ConfigError(
-          '--target aws is not available yet: run the deployed state machine from the AWS console (docs/deploy.md)',
-        );
-      }
-      process.exitCode = await runLocalPipeline(config, {
+      const input = {
         tables: options.tables,
         force: options.force || undefined,
         parallel: options.parallel,
         dryRun: options.dryRun || undefined,
         reconcile: options.reconcile || undefined,
-      });
-      if (process.exitCode === EXIT.ok && options.dryRun) return;
+      };
+      if (options.target === 'aws') {
+        const { status } = await startAwsRun(config.pipeline, input, { wait: options.wait });
+        process.exitCode = status === 'STARTED' || status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
+        return;
+      }
+      if (options.wait)
+        throw new ConfigError('--wait goes with --target aws (a local run always waits)');
+      process.exitCode = await runLocalPipeline(config, input);
     });
 }

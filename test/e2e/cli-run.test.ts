@@ -11,6 +11,7 @@ import { createPipelineFixture, type PipelineFixture } from '../helpers/pipeline
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../bin/etl-pipeline.mjs');
 let fx: PipelineFixture;
+const CANARY = 'Canary-Cli-Secret-77d1';
 let dir: string;
 
 /** Runs the real binary as a child process; never throws, returns the exit code and output. */
@@ -47,6 +48,10 @@ beforeAll(async () => {
 `;
   writeFileSync(join(dir, 'pipeline.yml'), yaml(5432));
   writeFileSync(join(dir, 'unreachable.yml'), yaml(1));
+  writeFileSync(
+    join(dir, 'wrong-password.yml'),
+    `connections:\n  source: { database: ${fx.names.source}, password: ${CANARY} }\n`,
+  );
 });
 
 afterAll(async () => {
@@ -147,5 +152,50 @@ describe('etl-pipeline run (the real binary, local target)', () => {
     expect(unreachable.code).toBe(3);
     expect(unreachable.out).toMatch(/ConnectionRefusedError/);
     expect((await cli('run', '--parallel', 'many')).code).toBe(2);
+  });
+
+  it('status shows the last run and each table’s stages (table and JSON)', async () => {
+    const json = await cli('status', '--format', 'json', '--config', join(dir, 'pipeline.yml'));
+    expect(json.code).toBe(0);
+    const status = JSON.parse(json.out) as {
+      runs: { status: string; tablesTotal: number }[];
+      latest: { table: string; stage: string; status: string }[];
+    };
+    expect(status.runs[0]).toMatchObject({ status: 'succeeded', tablesTotal: 2 });
+    expect(status.latest.map((s) => `${s.table}:${s.stage}:${s.status}`)).toEqual([
+      'definition:extract:succeeded',
+      'definition:load:succeeded',
+      'definition:transform:succeeded',
+      'patient:extract:succeeded',
+      'patient:load:succeeded',
+      'patient:transform:succeeded',
+    ]);
+    const table = await cli('status', '--config', join(dir, 'pipeline.yml'));
+    expect(table.out).toMatch(/Latest run: run-/);
+    expect(table.out).toMatch(/patient\s+│ succeeded/);
+  });
+
+  it('config show prints the effective configuration with passwords masked', async () => {
+    const { code, out } = await cli(
+      'config',
+      'show',
+      '--section',
+      'connections',
+      '--config',
+      join(dir, 'wrong-password.yml'),
+    );
+    expect(code).toBe(0);
+    expect(out).toMatch(/password: "\*\*\*\*\*\*\*\*"/);
+    expect(out).not.toContain(CANARY);
+  });
+
+  it('test-connections proves the source session read-only, and names a failure without the password', async () => {
+    const ok = await cli('test-connections', '--config', join(dir, 'pipeline.yml'));
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/ok\s+source\s+.*session read-only \(the server refused a write\)/);
+    const bad = await cli('test-connections', '--config', join(dir, 'wrong-password.yml'));
+    expect(bad.code).toBe(3);
+    expect(bad.out).toMatch(/FAIL source\s+AuthenticationError/);
+    expect(bad.out).not.toContain(CANARY);
   });
 });
