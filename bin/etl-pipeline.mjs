@@ -10,3 +10,6 @@ process.stdout.on('error', (error) => {
 });
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
+// A connection left open by a failed command must not keep the process alive: give pending
+// output a moment to flush, then exit with the command's code.
+setTimeout(() => process.exit(process.exitCode), 1000).unref();

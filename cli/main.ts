@@ -6,6 +6,7 @@ import { discoverCommand } from './commands/discover';
 import { runCommand } from './commands/run';
 import { statusCommand } from './commands/status';
 import { testConnectionsCommand } from './commands/test-connections';
+import { verifyCommand } from './commands/verify';
 import { describeError, EXIT, exitCodeFor } from './exit-codes';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(statusCommand());
   program.addCommand(testConnectionsCommand());
+  program.addCommand(verifyCommand());
   program.addCommand(demoCommand());
   program.addCommand(discoverCommand());
   program.addCommand(configCommand());
