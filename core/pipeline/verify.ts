@@ -29,17 +29,28 @@ export async function verifyTables(
 ): Promise<TableVerification[]> {
   const { source, replication, analytics } = config.connections;
   const discovered = (await discoverSchema(sessions.source, source.database, tables)).tables;
-  const inReplica = new Set((await discoverSchema(sessions.replica, replication.database, tables)).tables.map((t) => t.name));
+  const inReplica = new Set(
+    (await discoverSchema(sessions.replica, replication.database, tables)).tables.map(
+      (t) => t.name,
+    ),
+  );
   const pgCount = async (schema: string, table: string) => {
-    const [exists] = await sessions.analytics.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`${quotePg(schema)}.${quotePg(table)}`]);
+    const [exists] = await sessions.analytics.query<{ t: string | null }>(
+      'SELECT to_regclass($1)::text AS t',
+      [`${quotePg(schema)}.${quotePg(table)}`],
+    );
     if (!exists?.t) return null;
-    const [row] = await sessions.analytics.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quotePg(schema)}.${quotePg(table)}`);
+    const [row] = await sessions.analytics.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ${quotePg(schema)}.${quotePg(table)}`,
+    );
     return Number(row?.n);
   };
   const out: TableVerification[] = [];
   for (const table of discovered) {
     const sourceRows = await countRows(sessions.source, table.name);
-    const replicaRows = inReplica.has(table.name) ? await countRows(sessions.replica, table.name) : null;
+    const replicaRows = inReplica.has(table.name)
+      ? await countRows(sessions.replica, table.name)
+      : null;
     let checksum: TableVerification['checksum'] = 'n/a';
     if (replicaRows !== null && keyColumn(table)) {
       const outcome = await reconcileTable({
@@ -64,7 +75,11 @@ export async function verifyTables(
       raw: rawRows,
       public: publicRows,
       checksum,
-      ok: replicaRows === sourceRows && rawRows === sourceRows && publicRows === sourceRows && checksum !== 'differs',
+      ok:
+        replicaRows === sourceRows &&
+        rawRows === sourceRows &&
+        publicRows === sourceRows &&
+        checksum !== 'differs',
     });
   }
   return out;

@@ -200,18 +200,40 @@ describe('etl-pipeline run (the real binary, local target)', () => {
   });
 
   it('verify reports equal tables (exit 0), then names a table whose raw copy lost a row (exit 1)', async () => {
-    const equal = await cli('verify', '--tables', 'patient', 'definition', '--all', '--config', join(dir, 'pipeline.yml'));
+    const equal = await cli(
+      'verify',
+      '--tables',
+      'patient',
+      'definition',
+      '--all',
+      '--config',
+      join(dir, 'pipeline.yml'),
+    );
     expect(equal.code).toBe(0);
     expect(equal.out).toMatch(/2 of 2 tables verified equal; 0 differ/);
     const { openPg } = await import('../../core/db/pg-adapter');
     const { LOCAL_PG } = await import('../helpers/local-databases');
-    const pg = await openPg({ ...LOCAL_PG, database: `${fx.names.analytics}_fresh` }, { label: 'test' });
+    const pg = await openPg(
+      { ...LOCAL_PG, database: `${fx.names.analytics}_fresh` },
+      { label: 'test' },
+    );
     try {
-      await pg.query('DELETE FROM raw.definition WHERE defnum = (SELECT min(defnum) FROM raw.definition)');
+      await pg.query(
+        'DELETE FROM raw.definition WHERE defnum = (SELECT min(defnum) FROM raw.definition)',
+      );
     } finally {
       await pg.close();
     }
-    const differs = await cli('verify', '--tables', 'patient', 'definition', '--format', 'json', '--config', join(dir, 'pipeline.yml'));
+    const differs = await cli(
+      'verify',
+      '--tables',
+      'patient',
+      'definition',
+      '--format',
+      'json',
+      '--config',
+      join(dir, 'pipeline.yml'),
+    );
     expect(differs.code).toBe(1);
     const report = JSON.parse(differs.out) as { table: string; ok: boolean; checksum: string }[];
     expect(report.filter((r) => !r.ok).map((r) => r.table)).toEqual(['definition']);
