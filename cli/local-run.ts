@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../config/load-config';
 import { quoteMysql, quotePg } from '../core/db/identifiers';
 import { openMysql } from '../core/db/mysql-adapter';
 import { openPg } from '../core/db/pg-adapter';
+import { createLocalLogger } from '../core/logging/local-logger';
 import { silentLogger } from '../core/logging/logger';
 import type { RunInput, RunPlan } from '../core/pipeline/plan-run';
 import type { RunSummary } from '../core/pipeline/run-history';
@@ -18,6 +19,7 @@ export async function runLocalPipeline(
   config: LoadedConfig,
   input: RunInput,
   out: (line: string) => void = (line) => console.log(line),
+  logsDir = 'logs',
 ): Promise<number> {
   if (!input.dryRun) {
     // Names are checked (and the source reached) before anything is created or written.
@@ -29,10 +31,17 @@ export async function runLocalPipeline(
     await ensureDatabases(config);
   }
   const started = Date.now();
+  // A dry run writes nothing anywhere, log files included.
+  const logger = input.dryRun
+    ? silentLogger
+    : createLocalLogger({
+        dir: logsDir,
+        retentionDays: config.pipeline.monitoring.metrics.retention_days,
+      });
   const result: LocalRunResult = await runLocally({
     config,
     input,
-    logger: silentLogger,
+    logger,
     alertSink: (alert) => out(`ALERT ${alert.subject}: ${alert.message}`),
     wrapHandlers: (state, handler) => {
       if (!/^(Lambda|Fargate)(Extract|Load|Transform)$/.test(state)) return handler;

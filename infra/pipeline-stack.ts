@@ -137,6 +137,9 @@ export class PipelineStack extends Stack {
     ) => {
       const f = new NodejsFunction(this, name, {
         entry: join(props.rootDir, entry),
+        // Found from the repository, not the working directory: the CLI may run from anywhere.
+        projectRoot: props.rootDir,
+        depsLockFilePath: join(props.rootDir, 'package-lock.json'),
         handler: 'handler',
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,

@@ -107,6 +107,12 @@ export async function runStage(
     };
   } catch (error) {
     const errorClass = error instanceof Error ? error.name : 'Error';
+    logger.error('stage failed', {
+      runId: input.runId,
+      table: input.table,
+      stage: input.stage,
+      errorClass,
+    });
     await recordStage(sessions.analytics, meta, {
       runId: input.runId,
       table: input.table,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,7 @@ let dir: string;
 async function cli(...args: string[]): Promise<{ code: number; out: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd: dir,
       timeout: 300_000,
       env: { PATH: process.env.PATH },
     });
@@ -139,6 +140,23 @@ describe('etl-pipeline run (the real binary, local target)', () => {
         'definition',
       ]),
     ).toEqual([]);
+    // JSON log lines, each stage line with its run id, table and stage; the dry run above wrote none.
+    const lines = readFileSync(join(dir, 'logs', 'pipeline.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const stageLines = lines.filter((l) =>
+      ['extracted', 'loaded', 'transformed'].includes(String(l.msg)),
+    );
+    expect(stageLines).toHaveLength(6);
+    for (const line of stageLines) {
+      expect(line).toMatchObject({
+        runId: expect.stringMatching(/^run-/),
+        table: expect.any(String),
+        stage: expect.any(String),
+      });
+    }
+    expect(readFileSync(join(dir, 'logs', 'errors.log'), 'utf8')).toBe('');
   });
 
   it('exits 3 when a database cannot be reached, and 2 on a bad option', async () => {
