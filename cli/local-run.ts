@@ -10,6 +10,7 @@ import type { StageOutput } from '../core/pipeline/stage-runner';
 import { type LocalRunResult, runLocally } from '../infra/local/local-runner';
 import { createPlanHandler } from '../lambdas/handlers';
 import { describeError, EXIT, exitCodeFor } from './exit-codes';
+import { localAlertSink } from './local-alerts';
 
 /**
  * `run --target local`: the deployed state machine definition, in-process, with one progress line
@@ -42,7 +43,7 @@ export async function runLocalPipeline(
     config,
     input,
     logger,
-    alertSink: (alert) => out(`ALERT ${alert.subject}: ${alert.message}`),
+    alertSink: localAlertSink(config.pipeline, out),
     wrapHandlers: (state, handler) => {
       if (!/^(Lambda|Fargate)(Extract|Load|Transform)$/.test(state)) return handler;
       return async (event) => {

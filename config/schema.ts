@@ -143,8 +143,21 @@ export const PipelineConfigSchema = z.strictObject({
   alerts: z
     .strictObject({
       email: z.array(z.email()).default([]),
-      /** Secrets Manager secret whose value is the Slack incoming-webhook URL. */
+      /** Secrets Manager secret whose value is the Slack incoming-webhook URL (AWS). */
       slack_webhook_secret_id: z.string().optional(),
+      /** Local runs: a Slack incoming-webhook URL, e.g. from ${SLACK_WEBHOOK_URL}. */
+      slack_webhook_url: z.url().optional(),
+      /** Local runs: e-mail through an SMTP server to `email` addresses. */
+      smtp: z
+        .strictObject({
+          host: z.string().min(1),
+          port: int(1, 65535).default(587),
+          secure: bool().default(false),
+          user: z.string().optional(),
+          password: z.string().optional(),
+          from: z.email(),
+        })
+        .optional(),
     })
     .default({ email: [] }),
   schedule: z

@@ -25,6 +25,8 @@ export function maskSecrets(config: PipelineConfig): PipelineConfig {
   ]) {
     connection.password = connection.password ? '********' : '';
   }
+  if (masked.alerts.smtp?.password) masked.alerts.smtp.password = '********';
+  if (masked.alerts.slack_webhook_url) masked.alerts.slack_webhook_url = 'https://********';
   return masked;
 }
 
