@@ -11,6 +11,7 @@ import { type LocalRunResult, runLocally } from '../infra/local/local-runner';
 import { createPlanHandler } from '../lambdas/handlers';
 import { describeError, EXIT, exitCodeFor } from './exit-codes';
 import { localAlertSink } from './local-alerts';
+import { type Progress, plainProgress, terminalProgress } from './progress';
 
 /**
  * `run --target local`: the deployed state machine definition, in-process, with one progress line
@@ -19,9 +20,29 @@ import { localAlertSink } from './local-alerts';
 export async function runLocalPipeline(
   config: LoadedConfig,
   input: RunInput,
-  out: (line: string) => void = (line) => console.log(line),
+  progress: Progress = defaultProgress(),
   logsDir = 'logs',
 ): Promise<number> {
+  try {
+    return await runWithProgress(config, input, progress, logsDir);
+  } finally {
+    progress.stop();
+  }
+}
+
+function defaultProgress(): Progress {
+  return process.stdout.isTTY
+    ? terminalProgress(process.stdout)
+    : plainProgress((line) => console.log(line));
+}
+
+async function runWithProgress(
+  config: LoadedConfig,
+  input: RunInput,
+  progress: Progress,
+  logsDir: string,
+): Promise<number> {
+  const out = (line: string) => progress.line(line);
   if (!input.dryRun) {
     // Names are checked (and the source reached) before anything is created or written.
     const validation = await validatePlan(config, input);
@@ -49,21 +70,21 @@ export async function runLocalPipeline(
       return async (event) => {
         const table = tableOf(event);
         const stage = state.replace(/^(Lambda|Fargate)/, '').toLowerCase();
-        const runner = state.startsWith('Fargate') ? 'fargate' : 'lambda';
-        out(`${clock()} ${table.padEnd(28)} ${stage.padEnd(9)} started (${runner})`);
+        progress.stageStarted(table, stage, state.startsWith('Fargate') ? 'fargate' : 'lambda');
         const t0 = Date.now();
         try {
           const output = (await handler(event)) as Partial<StageOutput> & {
             Output?: Partial<StageOutput>;
           };
-          const rows = output.rows ?? output.Output?.rows ?? 0;
-          const seconds = (Date.now() - t0) / 1000;
-          out(
-            `${clock()} ${table.padEnd(28)} ${stage.padEnd(9)} done: ${rows.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001)).toLocaleString('en-US')} rows/s)`,
+          progress.stageDone(
+            table,
+            stage,
+            output.rows ?? output.Output?.rows ?? 0,
+            (Date.now() - t0) / 1000,
           );
           return output;
         } catch (error) {
-          out(`${clock()} ${table.padEnd(28)} ${stage.padEnd(9)} FAILED: ${(error as Error).name}`);
+          progress.stageFailed(table, stage, (error as Error).name);
           throw error;
         }
       };
@@ -133,10 +154,6 @@ function tableOf(event: unknown): string {
     }
   ).Overrides?.ContainerOverrides?.[0]?.Environment;
   return env?.find((e) => e.Name === 'ETL_TABLE')?.Value ?? '?';
-}
-
-function clock(): string {
-  return new Date().toISOString().slice(11, 19);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { CORE_TABLES } from '../discovery/table-plan';
 import { odSchema, realClinicRowCounts } from '../opendental/reference';
 
 export const SCALES = ['tiny', 'small', 'clinic'] as const;
@@ -43,51 +44,11 @@ const REFERENCE_TABLES = new Set([
   'zipcode',
 ]);
 
-/** Tables the demo fills even at tiny scale, so every relation of the core has rows. */
-export const DEMO_CORE_TABLES = [
-  'patient',
-  'patientnote',
-  'provider',
-  'clinic',
-  'operatory',
-  'userod',
-  'employee',
-  'definition',
-  'procedurecode',
-  'feesched',
-  'fee',
-  'carrier',
-  'insplan',
-  'inssub',
-  'patplan',
-  'benefit',
-  'appointment',
-  'appointmenttype',
-  'procedurelog',
-  'procnote',
-  'claim',
-  'claimproc',
-  'claimpayment',
-  'payment',
-  'paysplit',
-  'adjustment',
-  'commlog',
-  'recall',
-  'recalltype',
-  'schedule',
-  'clockevent',
-  'statement',
-  'document',
-  'sheet',
-  'sheetfield',
-  'perioexam',
-  'periomeasure',
-  'toothinitial',
-  'referral',
-  'refattach',
-  'securitylog',
-  'securityloghash',
-] as const;
+/**
+ * Tables the demo fills even at tiny scale, so every relation of the core has rows: the
+ * pipeline's core tables (priority order) and the few more they reference.
+ */
+export const DEMO_CORE_TABLES: readonly string[] = [...CORE_TABLES, 'patientnote', 'procnote'];
 
 /** Tables with data in a real clinic that OpenDental creates empty (no clinics feature). */
 const FORCED_COUNTS: Partial<Record<string, number>> = { clinic: 3 };
@@ -101,7 +62,7 @@ export function rowCountsFor(scale: Scale): Record<string, number> {
     let rows: number;
     if (REFERENCE_TABLES.has(table)) rows = Math.min(real, rule.referenceCap);
     else rows = Math.round(real * rule.factor);
-    if ((DEMO_CORE_TABLES as readonly string[]).includes(table))
+    if (DEMO_CORE_TABLES.includes(table))
       rows = Math.max(rows, Math.min(real, rule.coreMin) || rule.coreMin);
     counts[table] = rows;
   }

@@ -7,6 +7,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAlertSink } from '../../cli/local-alerts';
 import { runLocalPipeline } from '../../cli/local-run';
+import { plainProgress } from '../../cli/progress';
 import { loadConfig } from '../../config/load-config';
 import { PipelineConfigSchema } from '../../config/schema';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
@@ -110,7 +111,7 @@ alerts:
     const code = await runLocalPipeline(
       config,
       { tables: ['definition'] },
-      () => {},
+      plainProgress(() => {}),
       join(dir, 'logs'),
     );
     expect(code).toBe(0);
