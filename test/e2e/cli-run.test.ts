@@ -257,4 +257,52 @@ describe('etl-pipeline run (the real binary, local target)', () => {
     expect(report.filter((r) => !r.ok).map((r) => r.table)).toEqual(['definition']);
     expect(report.every((r) => r.checksum === 'equal')).toBe(true);
   });
+
+  it('run --force copies in full and --reconcile reconciles; dbt-sources, discover and config validate work', async () => {
+    const forced = await cli(
+      'run',
+      '--tables',
+      'definition',
+      '--force',
+      '--reconcile',
+      '--config',
+      join(dir, 'pipeline.yml'),
+    );
+    expect(forced.code).toBe(0);
+    const status = JSON.parse(
+      (
+        await cli(
+          'status',
+          '--format',
+          'json',
+          '--limit',
+          '1',
+          '--config',
+          join(dir, 'pipeline.yml'),
+        )
+      ).out,
+    ) as {
+      latest: { table: string; stage: string; rows: number }[];
+    };
+    expect(status.latest.find((s) => s.stage === 'load')?.rows).toBeGreaterThan(0);
+    const dbt = await cli(
+      'dbt-sources',
+      '--output',
+      join(dir, 'sources.yml'),
+      '--config',
+      join(dir, 'pipeline.yml'),
+    );
+    expect(dbt.code).toBe(0);
+    expect(readFileSync(join(dir, 'sources.yml'), 'utf8')).toMatch(/- name: definition/);
+    const discover = await cli(
+      'discover',
+      '--logs',
+      join(dir, 'discovery'),
+      '--config',
+      join(dir, 'pipeline.yml'),
+    );
+    expect(discover.code).toBe(0);
+    expect(discover.out).toMatch(/422 tables discovered/);
+    expect((await cli('config', 'validate', '--config', join(dir, 'pipeline.yml'))).code).toBe(0);
+  });
 });
