@@ -217,9 +217,12 @@ export class PipelineStack extends Stack {
         ],
       }),
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'stage', logGroup: taskLogs }),
-      environment,
+      // tsx compiles into a cache: keep the root file system read-only and give it a scratch /tmp.
+      environment: { ...environment, TSX_DISABLE_CACHE: '1' },
       readonlyRootFilesystem: true,
     });
+    taskDefinition.addVolume({ name: 'scratch' });
+    container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'scratch', readOnly: false });
     for (const secret of Object.values(secrets)) secret.grantRead(taskDefinition.taskRole);
 
     const stateMachineLogs = logGroup('StateMachineLogs');
