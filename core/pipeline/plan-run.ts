@@ -66,6 +66,12 @@ export async function planRun(
       { stage: 'config' },
     );
   }
+  const excluded = requested.filter((t) => overrides[t]?.exclude);
+  if (excluded.length > 0) {
+    throw new ConfigError(`excluded in tables.yml, so not run: ${excluded.join(', ')}`, {
+      stage: 'config',
+    });
+  }
   const plans = planTables(discovery, config, overrides).filter(
     (p) => requested.length === 0 || requested.includes(p.table),
   );

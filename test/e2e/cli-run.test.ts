@@ -306,3 +306,24 @@ describe('etl-pipeline run (the real binary, local target)', () => {
     expect((await cli('config', 'validate', '--config', join(dir, 'pipeline.yml'))).code).toBe(0);
   });
 });
+
+describe('etl-pipeline run and tables.yml', () => {
+  it('says so when a requested table is excluded in tables.yml (exit 2)', async () => {
+    const excludedDir = mkdtempSync(join(tmpdir(), 'etl-cli-excl-'));
+    writeFileSync(
+      join(excludedDir, 'pipeline.yml'),
+      `connections:\n  source: { database: ${fx.names.source} }\n`,
+    );
+    writeFileSync(join(excludedDir, 'tables.yml'), 'tables:\n  commlog: { exclude: true }\n');
+    const { code, out } = await cli(
+      'run',
+      '--dry-run',
+      '--tables',
+      'commlog',
+      '--config',
+      join(excludedDir, 'pipeline.yml'),
+    );
+    expect(code).toBe(2);
+    expect(out).toMatch(/excluded in tables.yml, so not run: commlog/);
+  });
+});
