@@ -57,12 +57,11 @@ export async function copyFull(options: {
           log: null,
           transaction: (work) => inTransaction(replica, work),
         });
-      if (
-        (await check(true)).rangesDiffering > 0 &&
-        (await check(false)) &&
-        (await check(true)).rangesDiffering > 0
-      ) {
-        throw new ValidationError('shadow copy differs from the source after repair', context);
+      if ((await check(true)).rangesDiffering > 0) {
+        await check(false);
+        if ((await check(true)).rangesDiffering > 0) {
+          throw new ValidationError('shadow copy differs from the source after repair', context);
+        }
       }
     }
     const [sourceRows, shadowRows] = [
