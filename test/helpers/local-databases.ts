@@ -2,6 +2,8 @@ import type { ConnectionConfig } from '../../config/schema';
 import { quoteMysql } from '../../core/db/identifiers';
 import { openMysql } from '../../core/db/mysql-adapter';
 import type { MysqlSession } from '../../core/db/ports';
+import type { ExtractDeps } from '../../core/extract/extract-table';
+import { memoryLogger } from '../../core/logging/logger';
 
 /**
  * The local servers of this machine (see DEVELOPERS/README). Integration tests create their own
@@ -155,4 +157,26 @@ export function killOnCall(
     stream: (sql, params, options) => session.stream(sql, params, options),
     close: () => session.close(),
   } as MysqlSession;
+}
+
+/** The extract stage's dependencies on a test's own source and replica databases. */
+export async function openExtractDeps(
+  sourceDb: string,
+  replicaDb: string,
+  batchSize: number,
+): Promise<ExtractDeps> {
+  const { source, replica } = await openSourceAndReplica(sourceDb, replicaDb);
+  return {
+    source,
+    replica,
+    sourceDatabase: sourceDb,
+    replicaDatabase: replicaDb,
+    settings: { batchSize, overlapMinutes: 5, reconcileEveryRuns: 7 },
+    logger: memoryLogger(),
+  };
+}
+
+export async function closeExtractDeps(deps: ExtractDeps | undefined): Promise<void> {
+  await deps?.source.close().catch(() => {});
+  await deps?.replica.close().catch(() => {});
 }

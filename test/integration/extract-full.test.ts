@@ -3,13 +3,13 @@ import { quoteMysql } from '../../core/db/identifiers';
 import type { MysqlSession } from '../../core/db/ports';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
 import { type ExtractDeps, extractTable } from '../../core/extract/extract-table';
-import { memoryLogger } from '../../core/logging/logger';
 import { odSchema } from '../../core/opendental/reference';
 import {
   adminMysql,
+  closeExtractDeps,
   differingChecksums,
   dropMysqlDatabases,
-  openSourceAndReplica,
+  openExtractDeps,
   testDatabaseName,
 } from '../helpers/local-databases';
 
@@ -24,20 +24,11 @@ beforeAll(async () => {
   await dropMysqlDatabases(admin, REPLICA);
   await seedDemoClinic(admin, { scale: 'small', seed: 11, database: SOURCE });
   await admin.execute(`CREATE DATABASE ${quoteMysql(REPLICA)}`);
-  const { source, replica } = await openSourceAndReplica(SOURCE, REPLICA);
-  deps = {
-    source,
-    replica,
-    sourceDatabase: SOURCE,
-    replicaDatabase: REPLICA,
-    settings: { batchSize: 5000, overlapMinutes: 5, reconcileEveryRuns: 7 },
-    logger: memoryLogger(),
-  };
+  deps = await openExtractDeps(SOURCE, REPLICA, 5000);
 }, 600_000);
 
 afterAll(async () => {
-  await deps?.source.close();
-  await deps?.replica.close();
+  await closeExtractDeps(deps);
   await dropMysqlDatabases(admin, SOURCE, REPLICA);
   await admin.close();
 });

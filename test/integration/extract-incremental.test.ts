@@ -8,13 +8,13 @@ import {
   type ExtractResult,
   extractTable,
 } from '../../core/extract/extract-table';
-import { memoryLogger } from '../../core/logging/logger';
 import {
   adminMysql,
+  closeExtractDeps,
   differingChecksums,
   dropMysqlDatabases,
   killOnCall,
-  openSourceAndReplica,
+  openExtractDeps,
   testDatabaseName,
 } from '../helpers/local-databases';
 
@@ -50,10 +50,8 @@ async function changeLog(runId: string, table: string): Promise<string[]> {
 }
 
 async function reopen(): Promise<void> {
-  await deps.source.close().catch(() => {});
-  await deps.replica.close().catch(() => {});
-  const { source, replica } = await openSourceAndReplica(SOURCE, REPLICA);
-  deps = { ...deps, source, replica };
+  await closeExtractDeps(deps);
+  deps = await openExtractDeps(SOURCE, REPLICA, deps.settings.batchSize);
 }
 
 beforeAll(async () => {
@@ -62,21 +60,12 @@ beforeAll(async () => {
   await seedDemoClinic(admin, { scale: 'tiny', seed: 5, database: SOURCE });
   await admin.execute(`CREATE DATABASE ${quoteMysql(REPLICA)}`);
   await admin.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00'");
-  const { source, replica } = await openSourceAndReplica(SOURCE, REPLICA);
-  deps = {
-    source,
-    replica,
-    sourceDatabase: SOURCE,
-    replicaDatabase: REPLICA,
-    settings: { batchSize: 50, overlapMinutes: 5, reconcileEveryRuns: 7 },
-    logger: memoryLogger(),
-  };
+  deps = await openExtractDeps(SOURCE, REPLICA, 50);
   await extractAll('r1');
 });
 
 afterAll(async () => {
-  await deps?.source.close();
-  await deps?.replica.close();
+  await closeExtractDeps(deps);
   await dropMysqlDatabases(admin, SOURCE, REPLICA);
   await admin.close();
 });

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteMysql } from '../../core/db/identifiers';
 import type { MysqlSession } from '../../core/db/ports';
 import { type ExtractDeps, extractTable } from '../../core/extract/extract-table';
-import { memoryLogger } from '../../core/logging/logger';
 import {
   adminMysql,
+  closeExtractDeps,
   differingChecksums,
   dropMysqlDatabases,
-  openSourceAndReplica,
+  openExtractDeps,
   testDatabaseName,
 } from '../helpers/local-databases';
 
@@ -64,20 +64,11 @@ beforeAll(async () => {
   await admin.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00'");
   await admin.execute(ADVERSARIAL_DDL);
   await admin.execute(`INSERT INTO adversarial VALUES ${ROWS.join(', ')}`);
-  const { source, replica } = await openSourceAndReplica(SOURCE, REPLICA);
-  deps = {
-    source,
-    replica,
-    sourceDatabase: SOURCE,
-    replicaDatabase: REPLICA,
-    settings: { batchSize: 2, overlapMinutes: 5, reconcileEveryRuns: 7 },
-    logger: memoryLogger(),
-  };
+  deps = await openExtractDeps(SOURCE, REPLICA, 2);
 });
 
 afterAll(async () => {
-  await deps?.source.close();
-  await deps?.replica.close();
+  await closeExtractDeps(deps);
   await dropMysqlDatabases(admin, SOURCE, REPLICA);
   await admin.close();
 });
