@@ -7,6 +7,9 @@ import { ValidationError } from '../errors';
 import { logChanges } from './change-log';
 import { changeLogKey, keyColumn, loadDataColumns } from './row-sql';
 
+/** Rows per piece of a bulk stream. */
+const ROWS_PER_PIECE = 256;
+
 /** Upsert statements stay far below max_allowed_packet (16 MiB by default). */
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
 
@@ -118,16 +121,21 @@ export async function bulkLoad(
   }
   async function* encodeRows() {
     for await (const chunk of rows) {
-      let text = '';
-      for (const row of chunk) {
-        let line = '';
-        for (let i = 0; i < row.length; i++) line += (i === 0 ? '' : '\t') + tsvValue(row[i]);
-        text += `${line}\n`;
+      // Short-lived pieces keep garbage collection cheap (see load/copy-writer.ts).
+      for (let start = 0; start < chunk.length; start += ROWS_PER_PIECE) {
+        let text = '';
+        const end = Math.min(chunk.length, start + ROWS_PER_PIECE);
+        for (let r = start; r < end; r++) {
+          const row = chunk[r] as unknown[];
+          let line = '';
+          for (let i = 0; i < row.length; i++) line += (i === 0 ? '' : '\t') + tsvValue(row[i]);
+          text += `${line}\n`;
+        }
+        const buffer = Buffer.from(text, 'utf8');
+        bytes += buffer.length;
+        yield buffer;
       }
       count += chunk.length;
-      const buffer = Buffer.from(text, 'utf8');
-      bytes += buffer.length;
-      yield buffer;
     }
   }
   const { affectedRows } = await replica
