@@ -2,15 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { SCALES, type Scale } from '../core/demo/scales';
 import { type Comparison, saveResults } from './harness';
+import { benchMemory } from './memory';
 import { benchSeed } from './seed';
 import { benchStages, prepareBenchSource } from './stages';
 
 /**
- * `npm run bench -- [--scale tiny|small|clinic] [--suite all|stages|seed] [--repeats N] [--tables a,b] [--rows N]`
+ * `npm run bench -- [--scale tiny|small|clinic] [--suite all|stages|memory|seed] [--repeats N] [--tables a,b] [--rows N]`
  *
  * - stages: extract vs mariadb-dump | mariadb, load vs pgloader and vs the pipe ceiling, transform
  *   rows/s, on `--tables` (default procedurelog, securitylog) with 20 k / 200 k / 1 M generated
  *   rows for tiny / small / clinic;
+ * - memory: peak RSS of one process extracting and loading the first table at two sizes
+ *   (10 k/40 k, 100 k/400 k, 1 M/5 M rows);
  * - seed: the demo generator's LOAD DATA path vs multi-row INSERT (`--rows`, default 100 k).
  * Runs alternate project and baseline (A B A B …); medians and ratios go to the console and to
  * bench/results/<date>.json.
@@ -37,10 +40,24 @@ if (values.suite === 'all' || values.suite === 'stages') {
   await prepareBenchSource(tables, STAGE_ROWS[scale]);
   results.push(...(await benchStages(tables, STAGE_ROWS[scale], repeats)));
 }
+const MEMORY_SIZES: Record<Scale, number[]> = {
+  tiny: [10_000, 40_000],
+  small: [100_000, 400_000],
+  clinic: [1_000_000, 5_000_000],
+};
+const memory: Awaited<ReturnType<typeof benchMemory>> = [];
+if (values.suite === 'all' || values.suite === 'memory') {
+  memory.push(
+    ...(await benchMemory(
+      String(values.tables).split(',')[0] ?? 'procedurelog',
+      MEMORY_SIZES[scale],
+    )),
+  );
+}
 if (values.suite === 'all' || values.suite === 'seed') {
   results.push(await benchSeed(scale, Number(values.rows), repeats));
 }
-console.log(`results: ${saveResults({ date: new Date().toISOString(), scale, results })}`);
+console.log(`results: ${saveResults({ date: new Date().toISOString(), scale, results, memory })}`);
 
 /** The pgloader baseline is Debian's package: installed here when missing (root, as on this machine kind). */
 function ensurePgloader(): void {

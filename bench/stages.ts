@@ -12,6 +12,7 @@ import { extractTable } from '../core/extract/extract-table';
 import { loadTable } from '../core/load/load-table';
 import { silentLogger } from '../core/logging/logger';
 import { transformTable } from '../core/transform/transform-table';
+import { BENCH_DB } from './databases';
 import { type Comparison, compare, median } from './harness';
 
 /**
@@ -36,13 +37,6 @@ const PG = {
   password: '',
   tls: false as const,
   connect_timeout_seconds: 10,
-};
-export const BENCH_DB = {
-  source: 'etl_bench_source',
-  replica: 'etl_bench_replica',
-  dump: 'etl_bench_dump',
-  analytics: 'etl_bench_analytics',
-  pgloader: 'etl_bench_pgloader',
 };
 
 export async function prepareBenchSource(tables: readonly string[], rows: number): Promise<void> {
