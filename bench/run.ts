@@ -3,17 +3,20 @@ import { parseArgs } from 'node:util';
 import { SCALES, type Scale } from '../core/demo/scales';
 import { type Comparison, saveResults } from './harness';
 import { benchMemory } from './memory';
+import { benchNight } from './night';
 import { benchSeed } from './seed';
 import { benchStages, prepareBenchSource } from './stages';
 
 /**
- * `npm run bench -- [--scale tiny|small|clinic] [--suite all|stages|memory|seed] [--repeats N] [--tables a,b] [--rows N]`
+ * `npm run bench -- [--scale tiny|small|clinic] [--suite all|stages|memory|night|seed] [--repeats N] [--tables a,b] [--rows N]`
  *
  * - stages: extract vs mariadb-dump | mariadb, load vs pgloader and vs the pipe ceiling, transform
  *   rows/s, on `--tables` (default procedurelog, securitylog) with 20 k / 200 k / 1 M generated
  *   rows for tiny / small / clinic;
  * - memory: peak RSS of one process extracting and loading the first table at two sizes
  *   (10 k/40 k, 100 k/400 k, 1 M/5 M rows);
+ * - night: the whole demo clinic through the local state machine (--parallel 2) in full, then a
+ *   day of ~0.5 % changes and the incremental run;
  * - seed: the demo generator's LOAD DATA path vs multi-row INSERT (`--rows`, default 100 k).
  * Runs alternate project and baseline (A B A B …); medians and ratios go to the console and to
  * bench/results/<date>.json.
@@ -54,10 +57,14 @@ if (values.suite === 'all' || values.suite === 'memory') {
     )),
   );
 }
+let night: Awaited<ReturnType<typeof benchNight>> | null = null;
+if (values.suite === 'all' || values.suite === 'night') night = await benchNight(scale);
 if (values.suite === 'all' || values.suite === 'seed') {
   results.push(await benchSeed(scale, Number(values.rows), repeats));
 }
-console.log(`results: ${saveResults({ date: new Date().toISOString(), scale, results, memory })}`);
+console.log(
+  `results: ${saveResults({ date: new Date().toISOString(), scale, results, memory, night })}`,
+);
 
 /** The pgloader baseline is Debian's package: installed here when missing (root, as on this machine kind). */
 function ensurePgloader(): void {
