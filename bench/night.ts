@@ -30,9 +30,7 @@ const DAY: [table: string, key: string, edit: string][] = [
  * then a realistic day of changes (about 0.5 % of the rows of the busy tables inserted, updated or
  * deleted), then the incremental run. Reports both times and their ratio.
  */
-export async function benchNight(
-  scale: Scale,
-): Promise<{
+export async function benchNight(scale: Scale): Promise<{
   fullSeconds: number;
   incrementalSeconds: number;
   ratio: number;
