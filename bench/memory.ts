@@ -1,12 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { quoteMysql, quotePg } from '../core/db/identifiers';
-import { openMysql } from '../core/db/mysql-adapter';
-import { openPg } from '../core/db/pg-adapter';
 import { extractTable } from '../core/extract/extract-table';
 import { loadTable } from '../core/load/load-table';
-import { silentLogger } from '../core/logging/logger';
-import { BENCH_DB } from './databases';
+import { BENCH_DB, openAdmins, openBenchStages } from './databases';
 
 /**
  * Peak RSS of the project process for the same table at two sizes: each measurement is a fresh
@@ -40,73 +37,23 @@ export async function benchMemory(
 }
 
 async function probe(table: string): Promise<void> {
-  const mysql = {
-    host: '127.0.0.1',
-    port: 3306,
-    user: 'root',
-    password: '',
-    tls: false as const,
-    connect_timeout_seconds: 10,
-  };
-  const pgConfig = {
-    host: '127.0.0.1',
-    port: 5432,
-    user: 'postgres',
-    password: '',
-    tls: false as const,
-    connect_timeout_seconds: 10,
-  };
-  const admin = await openMysql(
-    { ...mysql, database: 'mysql' },
-    { label: 'bench', readOnly: false, database: null },
-  );
-  await admin.execute(`CREATE DATABASE IF NOT EXISTS ${quoteMysql(BENCH_DB.replica)}`);
-  await admin.close();
-  const pgAdmin = await openPg({ ...pgConfig, database: 'postgres' }, { label: 'bench' });
-  if (
-    (await pgAdmin.query('SELECT 1 FROM pg_database WHERE datname = $1', [BENCH_DB.analytics]))
-      .length === 0
-  ) {
-    await pgAdmin.query(`CREATE DATABASE ${quotePg(BENCH_DB.analytics)}`);
-  }
-  await pgAdmin.close();
-  const source = await openMysql(
-    { ...mysql, database: BENCH_DB.source },
-    { label: 'source', readOnly: true },
-  );
-  const replica = await openMysql(
-    { ...mysql, database: BENCH_DB.replica },
-    { label: 'replication', readOnly: false, localInfile: true },
-  );
-  const analytics = await openPg(
-    { ...pgConfig, database: BENCH_DB.analytics },
-    { label: 'analytics' },
-  );
+  const admins = await openAdmins();
   try {
-    await extractTable(
-      {
-        source,
-        replica,
-        sourceDatabase: BENCH_DB.source,
-        replicaDatabase: BENCH_DB.replica,
-        settings: { batchSize: 5000, overlapMinutes: 5, reconcileEveryRuns: 7 },
-        logger: silentLogger,
-      },
-      { runId: 'memory', table, mode: 'full' },
-    );
-    await loadTable(
-      {
-        replica,
-        analytics,
-        replicaDatabase: BENCH_DB.replica,
-        schemas: { raw: 'raw', meta: 'etl_meta' },
-        settings: { batchSize: 5000 },
-        logger: silentLogger,
-      },
-      { runId: 'memory', table, mode: 'full' },
-    );
+    await admins.mysql.execute(`CREATE DATABASE IF NOT EXISTS ${quoteMysql(BENCH_DB.replica)}`);
+    const exists = await admins.pg.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      BENCH_DB.analytics,
+    ]);
+    if (exists.length === 0)
+      await admins.pg.query(`CREATE DATABASE ${quotePg(BENCH_DB.analytics)}`);
   } finally {
-    await Promise.all([source.close(), replica.close(), analytics.close()]);
+    await admins.close();
+  }
+  const stages = await openBenchStages();
+  try {
+    await extractTable(stages.extract, { runId: 'memory', table, mode: 'full' });
+    await loadTable(stages.load, { runId: 'memory', table, mode: 'full' });
+  } finally {
+    await stages.close();
   }
   console.log(`peakRssMb=${(process.resourceUsage().maxRSS / 1024).toFixed(1)}`);
 }

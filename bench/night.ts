@@ -5,10 +5,9 @@ import { runLocalPipeline } from '../cli/local-run';
 import { plainProgress } from '../cli/progress';
 import { loadConfig } from '../config/load-config';
 import { quoteMysql, quotePg } from '../core/db/identifiers';
-import { openMysql } from '../core/db/mysql-adapter';
-import { openPg } from '../core/db/pg-adapter';
 import type { Scale } from '../core/demo/scales';
 import { seedDemoClinic } from '../core/demo/seed-clinic';
+import { openAdmins } from './databases';
 
 const NIGHT = {
   source: 'etl_bench_night_source',
@@ -36,30 +35,9 @@ export async function benchNight(scale: Scale): Promise<{
   ratio: number;
   changedRows: number;
 }> {
-  const mysql = {
-    host: '127.0.0.1',
-    port: 3306,
-    user: 'root',
-    password: '',
-    tls: false as const,
-    connect_timeout_seconds: 10,
-  };
-  const admin = await openMysql(
-    { ...mysql, database: 'mysql' },
-    { label: 'bench', readOnly: false, localInfile: true, database: null },
-  );
-  const pgAdmin = await openPg(
-    {
-      host: '127.0.0.1',
-      port: 5432,
-      user: 'postgres',
-      password: '',
-      tls: false,
-      connect_timeout_seconds: 10,
-      database: 'postgres',
-    },
-    { label: 'bench' },
-  );
+  const admins = await openAdmins();
+  const admin = admins.mysql;
+  const pgAdmin = admins.pg;
   try {
     await seedDemoClinic(admin, { scale, seed: 3, database: NIGHT.source, replaceForeign: true });
     await admin.execute(`DROP DATABASE IF EXISTS ${quoteMysql(NIGHT.replica)}`);
@@ -127,7 +105,6 @@ export async function benchNight(scale: Scale): Promise<{
     );
     return { fullSeconds, incrementalSeconds, ratio, changedRows };
   } finally {
-    await admin.close();
-    await pgAdmin.close();
+    await admins.close();
   }
 }

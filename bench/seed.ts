@@ -6,6 +6,7 @@ import { rowHash } from '../core/demo/random';
 import { rowCountsFor, type Scale } from '../core/demo/scales';
 import { createTableStatements, seedTable, tableGenerators } from '../core/demo/seed-clinic';
 import { buildValuePools } from '../core/demo/value-pools';
+import { LOCAL_MYSQL } from './databases';
 import { type Comparison, compare } from './harness';
 
 const DB = 'etl_bench_seed';
@@ -17,15 +18,7 @@ const TABLE = 'procedurelog';
  */
 export async function benchSeed(scale: Scale, rows: number, repeats: number): Promise<Comparison> {
   const session = await openMysql(
-    {
-      host: '127.0.0.1',
-      port: 3306,
-      database: 'mysql',
-      user: 'root',
-      password: '',
-      tls: false,
-      connect_timeout_seconds: 10,
-    },
+    { ...LOCAL_MYSQL, database: 'mysql' },
     { label: 'bench', readOnly: false, localInfile: true, database: null },
   );
   try {

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quoteMysql, quotePg } from '../core/db/identifiers';
 import { openMysql } from '../core/db/mysql-adapter';
-import { openPg } from '../core/db/pg-adapter';
 import type { MysqlSession, PgSession } from '../core/db/ports';
 import { seedDemoClinic } from '../core/demo/seed-clinic';
 import { discoverSchema } from '../core/discovery/discover-schema';
@@ -12,7 +11,7 @@ import { extractTable } from '../core/extract/extract-table';
 import { loadTable } from '../core/load/load-table';
 import { silentLogger } from '../core/logging/logger';
 import { transformTable } from '../core/transform/transform-table';
-import { BENCH_DB } from './databases';
+import { BENCH_DB, LOCAL_MYSQL, openAdmins, openBenchStages } from './databases';
 import { type Comparison, compare, median } from './harness';
 
 /**
@@ -22,26 +21,10 @@ import { type Comparison, compare, median } from './harness';
  *   `mariadb --batch --quick | psql -c "COPY … FROM STDIN"` (into text columns: speed only);
  * - transform rows/s.
  */
-const MYSQL = {
-  host: '127.0.0.1',
-  port: 3306,
-  user: 'root',
-  password: '',
-  tls: false as const,
-  connect_timeout_seconds: 10,
-};
-const PG = {
-  host: '127.0.0.1',
-  port: 5432,
-  user: 'postgres',
-  password: '',
-  tls: false as const,
-  connect_timeout_seconds: 10,
-};
 
 export async function prepareBenchSource(tables: readonly string[], rows: number): Promise<void> {
   const admin = await openMysql(
-    { ...MYSQL, database: 'mysql' },
+    { ...LOCAL_MYSQL, database: 'mysql' },
     { label: 'bench', readOnly: false, localInfile: true, database: null },
   );
   try {
@@ -111,39 +94,20 @@ export async function benchStages(
   repeats: number,
 ): Promise<Comparison[]> {
   const results: Comparison[] = [];
-  const admin = await openMysql(
-    { ...MYSQL, database: 'mysql' },
-    { label: 'bench', readOnly: false, localInfile: true, database: null },
-  );
-  const pgAdmin = await openPg({ ...PG, database: 'postgres' }, { label: 'bench' });
+  const admins = await openAdmins();
+  const admin = admins.mysql;
+  const pgAdmin = admins.pg;
   try {
     await freshMysqlDb(admin, BENCH_DB.replica);
     await freshPgDb(pgAdmin, BENCH_DB.analytics);
-    const source = await openMysql(
-      { ...MYSQL, database: BENCH_DB.source },
-      { label: 'source', readOnly: true },
-    );
-    const replica = await openMysql(
-      { ...MYSQL, database: BENCH_DB.replica },
-      { label: 'replication', readOnly: false, localInfile: true },
-    );
-    const analytics = await openPg({ ...PG, database: BENCH_DB.analytics }, { label: 'analytics' });
-    const extractDeps = {
-      source,
-      replica,
-      sourceDatabase: BENCH_DB.source,
-      replicaDatabase: BENCH_DB.replica,
-      settings: { batchSize: 5000, overlapMinutes: 5, reconcileEveryRuns: 7 },
-      logger: silentLogger,
-    };
-    const loadDeps = {
-      replica,
-      analytics,
-      replicaDatabase: BENCH_DB.replica,
-      schemas: { raw: 'raw', meta: 'etl_meta' },
-      settings: { batchSize: 5000 },
-      logger: silentLogger,
-    };
+    const stages = await openBenchStages();
+    const { replica, analytics } = stages;
+    // The project side of both load comparisons.
+    const fullLoad = (table: string) => ({
+      label: 'loadTable (full COPY)',
+      run: () =>
+        loadTable(stages.load, { runId: 'bench', table, mode: 'full' }).then(() => undefined),
+    });
     try {
       for (const table of tables) {
         results.push(
@@ -154,7 +118,7 @@ export async function benchStages(
             project: {
               label: 'extractTable (full)',
               run: () =>
-                extractTable(extractDeps, { runId: 'bench', table, mode: 'full' }).then(
+                extractTable(stages.extract, { runId: 'bench', table, mode: 'full' }).then(
                   () => undefined,
                 ),
             },
@@ -180,11 +144,7 @@ export async function benchStages(
             name: `load ${table}`,
             rows,
             repeats,
-            project: {
-              label: 'loadTable (full COPY)',
-              run: () =>
-                loadTable(loadDeps, { runId: 'bench', table, mode: 'full' }).then(() => undefined),
-            },
+            project: fullLoad(table),
             baseline: {
               label: 'pgloader',
               run: async () => {
@@ -199,11 +159,7 @@ export async function benchStages(
             name: `load ${table} (pipe ceiling, speed only)`,
             rows,
             repeats,
-            project: {
-              label: 'loadTable (full COPY)',
-              run: () =>
-                loadTable(loadDeps, { runId: 'bench', table, mode: 'full' }).then(() => undefined),
-            },
+            project: fullLoad(table),
             baseline: {
               label: 'mariadb --batch | psql COPY',
               run: async () => {
@@ -248,11 +204,10 @@ export async function benchStages(
         });
       }
     } finally {
-      await Promise.all([source.close(), replica.close(), analytics.close()]);
+      await stages.close();
     }
   } finally {
-    await admin.close();
-    await pgAdmin.close();
+    await admins.close();
   }
   return results;
 }
