@@ -119,9 +119,42 @@ export async function differingChecksums(
 }
 
 /**
- * Fault injection with a real server-side kill: returns a session that, on the `nth` call whose
- * SQL matches `pattern`, has the server `KILL CONNECTION` it first, so that call (and the stage
- * using it) meets a genuinely dropped connection.
+ * A session that runs `before(sql)` ahead of every statement: the hook tests use to inject faults
+ * (kill the connection) or concurrent work (a clinic writing during a copy) at a chosen call.
+ */
+export function beforeEachCall(
+  session: MysqlSession,
+  before: (sql: string) => Promise<void>,
+): MysqlSession {
+  return {
+    get threadId() {
+      return session.threadId;
+    },
+    async query(sql, params) {
+      await before(sql);
+      return session.query(sql, params);
+    },
+    async queryArrays(sql, params) {
+      await before(sql);
+      return session.queryArrays(sql, params);
+    },
+    async execute(sql, params) {
+      await before(sql);
+      return session.execute(sql, params);
+    },
+    async loadDataLocal(sql, source) {
+      await before(sql);
+      return session.loadDataLocal(sql, source);
+    },
+    stream: (sql, params, options) => session.stream(sql, params, options),
+    close: () => session.close(),
+  } as MysqlSession;
+}
+
+/**
+ * Fault injection with a real server-side kill: on the `nth` call whose SQL matches `pattern`, the
+ * server `KILL CONNECTION`s the session first, so that call (and the stage using it) meets a
+ * genuinely dropped connection.
  */
 export function killOnCall(
   session: MysqlSession,
@@ -130,33 +163,10 @@ export function killOnCall(
   nth: number,
 ): MysqlSession {
   let seen = 0;
-  const maybeKill = async (sql: string) => {
+  return beforeEachCall(session, async (sql) => {
     if (pattern.test(sql) && ++seen === nth)
       await killer.execute(`KILL CONNECTION ${Number(session.threadId)}`);
-  };
-  return {
-    get threadId() {
-      return session.threadId;
-    },
-    async query(sql, params) {
-      await maybeKill(sql);
-      return session.query(sql, params);
-    },
-    async queryArrays(sql, params) {
-      await maybeKill(sql);
-      return session.queryArrays(sql, params);
-    },
-    async execute(sql, params) {
-      await maybeKill(sql);
-      return session.execute(sql, params);
-    },
-    async loadDataLocal(sql, source) {
-      await maybeKill(sql);
-      return session.loadDataLocal(sql, source);
-    },
-    stream: (sql, params, options) => session.stream(sql, params, options),
-    close: () => session.close(),
-  } as MysqlSession;
+  });
 }
 
 /** The extract stage's dependencies on a test's own source and replica databases. */

@@ -10,6 +10,7 @@ import {
 } from '../../core/extract/extract-table';
 import {
   adminMysql,
+  beforeEachCall,
   closeExtractDeps,
   differingChecksums,
   dropMysqlDatabases,
@@ -235,26 +236,14 @@ describe('a connection killed in the middle of a table', () => {
 describe('a full copy while the clinic keeps writing', () => {
   it('repairs rows written to the source during the copy before swapping the shadow in', async () => {
     let reads = 0;
-    const writing = {
-      ...deps.source,
-      get threadId() {
-        return deps.source.threadId;
-      },
-      queryArrays: async (sql: string, params?: readonly unknown[]) => {
-        // After the first key chunk has been copied, the front desk edits a row in it.
-        if (/FROM `procedurelog`.* LIMIT/.test(sql) && ++reads === 2) {
-          await admin.execute(
-            `UPDATE ${src('procedurelog')} SET ProcFee = ProcFee + 100, DateTStamp = DateTStamp WHERE ProcNum = 1`,
-          );
-        }
-        return deps.source.queryArrays(sql, params);
-      },
-      query: deps.source.query.bind(deps.source),
-      execute: deps.source.execute.bind(deps.source),
-      stream: deps.source.stream.bind(deps.source),
-      loadDataLocal: deps.source.loadDataLocal.bind(deps.source),
-      close: deps.source.close.bind(deps.source),
-    };
+    // After the first key chunk has been copied, the front desk edits a row in it.
+    const writing = beforeEachCall(deps.source, async (sql) => {
+      if (/FROM `procedurelog`.* LIMIT/.test(sql) && ++reads === 2) {
+        await admin.execute(
+          `UPDATE ${src('procedurelog')} SET ProcFee = ProcFee + 100, DateTStamp = DateTStamp WHERE ProcNum = 1`,
+        );
+      }
+    });
     await extractTable(
       { ...deps, source: writing },
       { runId: 'w1', table: 'procedurelog', mode: 'full', batchSize: 50 },
