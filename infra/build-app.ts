@@ -13,6 +13,11 @@ export interface BuildAppOptions {
   /** Bundle the Lambda functions (needed to deploy; not to read the definition). */
   bundle?: boolean;
   outdir?: string;
+  /**
+   * Run CDK's built-in CloudFormation template validation on synth (default true). The local
+   * runner turns it off: it only reads the state machine definition, and the check costs seconds.
+   */
+  validateTemplates?: boolean;
 }
 
 /** The CDK app with the pipeline stack: used by `cdk synth`, the tests and the local runner. */
@@ -21,6 +26,7 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
     options.config ?? loadConfig({ path: process.env.CONFIG_PATH, cwd: ROOT_DIR });
   const app = new App({
     outdir: options.outdir,
+    builtinCloudFormationValidation: options.validateTemplates ?? true,
     // An empty bundling list skips esbuild and Docker work when only the template is needed.
     context: options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {},
   });

@@ -13,10 +13,9 @@ import {
 import {
   closeSessions,
   openStageSessions,
-  runStage,
-  StageInputSchema,
-  type StageOutput,
-} from '../core/pipeline/stage-runner';
+  type StageSessionPool,
+} from '../core/pipeline/session-pool';
+import { runStage, StageInputSchema, type StageOutput } from '../core/pipeline/stage-runner';
 
 /**
  * The state machine's task handlers, as factories over where the configuration comes from:
@@ -28,6 +27,8 @@ export interface HandlerContext {
   config: () => Promise<PipelineConfig>;
   overrides: () => Promise<Record<string, TableOverride>>;
   logger: Logger;
+  /** Reuses stage sessions across tasks (a warm Lambda container, a local run); default: per task. */
+  sessionPool?: StageSessionPool;
 }
 
 export function createPlanHandler(ctx: HandlerContext) {
@@ -64,11 +65,18 @@ export function createRunStageHandler(ctx: HandlerContext) {
   return async (event: unknown): Promise<StageOutput> => {
     const input = StageInputSchema.parse(event);
     const config = await ctx.config();
-    const sessions = await openStageSessions(config, input.stage);
+    const pool = ctx.sessionPool;
+    const sessions = pool
+      ? await pool.acquire(config, input.stage)
+      : await openStageSessions(config, input.stage);
+    let succeeded = false;
     try {
-      return await runStage(config, sessions, input, ctx.logger);
+      const output = await runStage(config, sessions, input, ctx.logger);
+      succeeded = true;
+      return output;
     } finally {
-      await closeSessions(sessions);
+      if (pool) await pool.release(sessions, succeeded);
+      else await closeSessions(sessions);
     }
   };
 }

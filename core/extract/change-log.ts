@@ -1,3 +1,4 @@
+import { oncePerSession } from '../db/once-per-session';
 import type { MysqlSession } from '../db/ports';
 
 /**
@@ -25,6 +26,10 @@ export interface ExtractState {
 }
 
 export async function ensureBookkeeping(replica: MysqlSession): Promise<void> {
+  await oncePerSession(replica, 'extract-bookkeeping', () => createBookkeeping(replica));
+}
+
+async function createBookkeeping(replica: MysqlSession): Promise<void> {
   await replica.execute(
     `CREATE TABLE IF NOT EXISTS ${CHANGELOG_TABLE} (
        seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,

@@ -1,4 +1,5 @@
 import { quotePg } from '../db/identifiers';
+import { oncePerSession } from '../db/once-per-session';
 import type { PgSession } from '../db/ports';
 
 /**
@@ -31,7 +32,9 @@ export async function withDdlLock<T>(pg: PgSession, work: () => Promise<T>): Pro
 }
 
 export async function ensureLoadMeta(pg: PgSession, meta: string, raw: string): Promise<void> {
-  await withDdlLock(pg, () => createLoadMeta(pg, meta, raw));
+  await oncePerSession(pg, `load-meta:${meta}:${raw}`, () =>
+    withDdlLock(pg, () => createLoadMeta(pg, meta, raw)),
+  );
 }
 
 async function createLoadMeta(pg: PgSession, meta: string, raw: string): Promise<void> {

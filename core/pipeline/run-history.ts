@@ -1,4 +1,5 @@
 import { quotePg } from '../db/identifiers';
+import { oncePerSession } from '../db/once-per-session';
 import type { PgSession } from '../db/ports';
 import { withDdlLock } from '../load/load-state';
 
@@ -21,7 +22,9 @@ export interface StageRecord {
 }
 
 export async function ensureRunHistory(pg: PgSession, meta: string): Promise<void> {
-  await withDdlLock(pg, () => createRunHistory(pg, meta));
+  await oncePerSession(pg, `run-history:${meta}`, () =>
+    withDdlLock(pg, () => createRunHistory(pg, meta)),
+  );
 }
 
 async function createRunHistory(pg: PgSession, meta: string): Promise<void> {

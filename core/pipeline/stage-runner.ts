@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import type { PipelineConfig } from '../../config/schema';
-import { openMysql } from '../db/mysql-adapter';
-import { openPg } from '../db/pg-adapter';
-import type { MysqlSession, PgSession } from '../db/ports';
+import type { MysqlSession } from '../db/ports';
 import { EtlError } from '../errors';
 import { extractTable } from '../extract/extract-table';
 import { loadTable } from '../load/load-table';
 import type { Logger } from '../logging/logger';
 import { transformTable } from '../transform/transform-table';
 import { ensureRunHistory, recordStage, type StageName } from './run-history';
+import type { StageSessions } from './session-pool';
 
 /** Input of one stage task (Lambda payload or the ECS container's ETL_STAGE_INPUT). */
 export const StageInputSchema = z.strictObject({
@@ -33,50 +32,13 @@ export interface StageOutput {
   conversions: Record<string, number>;
 }
 
-interface Sessions {
-  source?: MysqlSession;
-  replica?: MysqlSession;
-  analytics: PgSession;
-}
-
-/** Opens exactly the sessions a stage needs (the source only ever read-only). */
-export async function openStageSessions(
-  config: PipelineConfig,
-  stage: StageName,
-): Promise<Sessions> {
-  const { connections } = config;
-  const opened: Sessions = {
-    analytics: await openPg(connections.analytics, { label: 'analytics' }),
-  };
-  try {
-    if (stage === 'extract') {
-      opened.source = await openMysql(connections.source, { label: 'source', readOnly: true });
-    }
-    if (stage === 'extract' || stage === 'load') {
-      opened.replica = await openMysql(connections.replication, {
-        label: 'replication',
-        readOnly: false,
-        localInfile: true,
-      });
-    }
-  } catch (error) {
-    await closeSessions(opened);
-    throw error;
-  }
-  return opened;
-}
-
-export async function closeSessions(sessions: Partial<Sessions>): Promise<void> {
-  await Promise.all(Object.values(sessions).map((s) => s?.close().catch(() => {})));
-}
-
 /**
  * Runs one stage of one table and records it in `etl_meta.stage_results` (also when it fails,
  * with the error class). Errors are rethrown unchanged, so their `name` reaches Step Functions.
  */
 export async function runStage(
   config: PipelineConfig,
-  sessions: Sessions,
+  sessions: StageSessions,
   input: StageInput,
   logger: Logger,
 ): Promise<StageOutput> {
@@ -129,7 +91,7 @@ export async function runStage(
 
 async function dispatch(
   config: PipelineConfig,
-  sessions: Sessions,
+  sessions: StageSessions,
   input: StageInput,
   logger: Logger,
 ): Promise<{ rows: number; detail: Record<string, unknown> }> {

@@ -1,4 +1,5 @@
 import { quotePg } from '../db/identifiers';
+import { oncePerSession } from '../db/once-per-session';
 import type { PgSession } from '../db/ports';
 import { withDdlLock } from '../load/load-state';
 import { odEnums } from '../opendental/reference';
@@ -12,6 +13,10 @@ export const ENUM_LOOKUP_TABLE = 'opendental_enum_values';
  * transaction under the set-up lock, so concurrent transforms do not race.
  */
 export async function ensureEnumLookup(pg: PgSession, schema: string): Promise<void> {
+  await oncePerSession(pg, `enum-lookup:${schema}`, () => publishEnumLookup(pg, schema));
+}
+
+async function publishEnumLookup(pg: PgSession, schema: string): Promise<void> {
   const values = Object.entries(odEnums.enums).flatMap(([name, codes]) =>
     Object.entries(codes).map(([code, label]) => [name, code, label]),
   );

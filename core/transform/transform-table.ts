@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { IDENTIFIER } from '../../config/schema';
 import { quotePg } from '../db/identifiers';
+import { oncePerSession } from '../db/once-per-session';
 import type { PgSession } from '../db/ports';
 import { UnknownTableError, ValidationError } from '../errors';
 import { ensureLoadMeta, pgTransaction, RAW_CHANGELOG, withDdlLock } from '../load/load-state';
@@ -264,7 +265,9 @@ async function ensureTransformMeta(
 ): Promise<void> {
   const { meta, public: pub } = schemas;
   await ensureLoadMeta(pg, meta, schemas.raw);
-  await withDdlLock(pg, () => createTransformMeta(pg, meta, pub));
+  await oncePerSession(pg, `transform-meta:${meta}:${pub}`, () =>
+    withDdlLock(pg, () => createTransformMeta(pg, meta, pub)),
+  );
 }
 
 async function createTransformMeta(pg: PgSession, meta: string, pub: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { LoadedConfig } from '../../config/load-config';
 import { ConfigError } from '../../core/errors';
 import type { Logger } from '../../core/logging/logger';
 import type { RunInput } from '../../core/pipeline/plan-run';
+import { StageSessionPool } from '../../core/pipeline/session-pool';
 import {
   createPlanHandler,
   createRunStageHandler,
@@ -68,10 +69,12 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const { StateMachine } = await import('aws-local-stepfunctions');
   const definition = synthesizeDefinition(options.config);
   applyTimeoutOverrides(definition, options.timeoutSeconds ?? {});
+  const sessionPool = new StageSessionPool();
   const context: HandlerContext = {
     config: async () => options.config.pipeline,
     overrides: async () => options.config.tables,
     logger: options.logger,
+    sessionPool,
   };
   const bindings: Record<string, TaskHandler> = {
     [STATE.plan]: createPlanHandler(context),
@@ -132,6 +135,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     return { status: 'failed', output: null, error: inner.name ?? 'Error', cause: inner.message };
   } finally {
     await events.catch(() => {});
+    await sessionPool.close();
   }
 }
 

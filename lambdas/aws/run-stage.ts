@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { StageSessionPool } from '../../core/pipeline/session-pool';
 import type { StageOutput } from '../../core/pipeline/stage-runner';
 import { createRunStageHandler } from '../handlers';
 import { configFromEnvironment, overridesFromEnvironment } from '../runtime-config';
@@ -9,6 +10,8 @@ const runStage = createRunStageHandler({
   config: () => configFromEnvironment(),
   overrides: () => overridesFromEnvironment(),
   logger: powertoolsLogger('etl-stage'),
+  // A warm container keeps its sessions for the next task of the run (pinged before reuse).
+  sessionPool: new StageSessionPool(),
 });
 
 /** One stage of one table; rows, bytes, duration and conversions go to CloudWatch as EMF metrics. */

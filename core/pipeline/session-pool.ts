@@ -1,0 +1,151 @@
+import type { ConnectionConfig, PipelineConfig } from '../../config/schema';
+import { openMysql } from '../db/mysql-adapter';
+import { openPg } from '../db/pg-adapter';
+import type { MysqlSession, PgSession } from '../db/ports';
+import type { StageName } from './run-history';
+
+/** The sessions one stage task uses: the source only for extract (and only read-only). */
+export interface StageSessions {
+  source?: MysqlSession;
+  replica?: MysqlSession;
+  analytics: PgSession;
+}
+
+type Session = MysqlSession | PgSession;
+interface IdleSession {
+  session: Session;
+  since: number;
+}
+
+/** Opens exactly the sessions a stage needs, each with the options its role requires. */
+function openers(config: PipelineConfig, stage: StageName) {
+  const { connections } = config;
+  return {
+    analytics: () => openPg(connections.analytics, { label: 'analytics' }),
+    source:
+      stage === 'extract'
+        ? () => openMysql(connections.source, { label: 'source', readOnly: true })
+        : undefined,
+    replica:
+      stage === 'extract' || stage === 'load'
+        ? () =>
+            openMysql(connections.replication, {
+              label: 'replication',
+              readOnly: false,
+              localInfile: true,
+            })
+        : undefined,
+  };
+}
+
+/** One task's sessions, opened now and closed by `closeSessions`. */
+export async function openStageSessions(
+  config: PipelineConfig,
+  stage: StageName,
+): Promise<StageSessions> {
+  const open = openers(config, stage);
+  const opened: Partial<StageSessions> = {};
+  try {
+    opened.analytics = await open.analytics();
+    if (open.source) opened.source = await open.source();
+    if (open.replica) opened.replica = await open.replica();
+  } catch (error) {
+    await closeSessions(opened);
+    throw error;
+  }
+  return opened as StageSessions;
+}
+
+export async function closeSessions(sessions: Partial<StageSessions>): Promise<void> {
+  await Promise.all(Object.values(sessions).map((s) => s?.close().catch(() => {})));
+}
+
+/**
+ * Keeps the sessions of finished stage tasks for the next task of the same stage, so a run of
+ * hundreds of small tables does not open three connections per task (the local runner holds one
+ * per run; a warm Lambda container one per container). A session is reused only after a task
+ * that succeeded, only by the same stage (whose session settings it carries), and only if it
+ * still answers a ping; sessions idle longer than `maxIdleMs` are closed instead.
+ */
+export class StageSessionPool {
+  private readonly idle = new Map<string, IdleSession[]>();
+  private readonly keys = new WeakMap<Session, string>();
+  private readonly maxIdleMs: number;
+  private readonly now: () => number;
+
+  constructor(options: { maxIdleMs?: number; now?: () => number } = {}) {
+    this.maxIdleMs = options.maxIdleMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  async acquire(config: PipelineConfig, stage: StageName): Promise<StageSessions> {
+    const open = openers(config, stage);
+    const { connections } = config;
+    const opened: Partial<StageSessions> = {};
+    try {
+      opened.analytics = await this.take(
+        poolKey(stage, 'analytics', connections.analytics),
+        open.analytics,
+      );
+      if (open.source)
+        opened.source = await this.take(poolKey(stage, 'source', connections.source), open.source);
+      if (open.replica)
+        opened.replica = await this.take(
+          poolKey(stage, 'replica', connections.replication),
+          open.replica,
+        );
+    } catch (error) {
+      await closeSessions(opened);
+      throw error;
+    }
+    return opened as StageSessions;
+  }
+
+  /** After a success the sessions wait for the next task; after a failure their state is unknown: closed. */
+  async release(sessions: Partial<StageSessions>, succeeded: boolean): Promise<void> {
+    if (!succeeded) return closeSessions(sessions);
+    for (const session of Object.values(sessions)) {
+      const key = session && this.keys.get(session);
+      if (!session || !key) continue;
+      const list = this.idle.get(key) ?? [];
+      list.push({ session, since: this.now() });
+      this.idle.set(key, list);
+    }
+  }
+
+  /** Idle sessions held now (for tests and progress). */
+  get idleCount(): number {
+    return [...this.idle.values()].reduce((n, list) => n + list.length, 0);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.idle.values()].flat();
+    this.idle.clear();
+    await Promise.all(all.map((i) => i.session.close().catch(() => {})));
+  }
+
+  private async take<S extends Session>(key: string, open: () => Promise<S>): Promise<S> {
+    const list = this.idle.get(key) ?? [];
+    for (let idle = list.pop(); idle; idle = list.pop()) {
+      const session = idle.session as S;
+      if (this.now() - idle.since <= this.maxIdleMs && (await answers(session))) return session;
+      await session.close().catch(() => {});
+    }
+    const session = await open();
+    this.keys.set(session, key);
+    return session;
+  }
+}
+
+function poolKey(stage: StageName, role: string, c: ConnectionConfig): string {
+  return JSON.stringify([stage, role, c.host, c.port, c.database, c.user]);
+}
+
+async function answers(session: Session): Promise<boolean> {
+  try {
+    await session.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
