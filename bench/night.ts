@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load-config';
 import { quoteMysql, quotePg } from '../core/db/identifiers';
 import type { Scale } from '../core/demo/scales';
 import { seedDemoClinic } from '../core/demo/seed-clinic';
+import { verifyPipeline } from '../core/pipeline/verify';
 import { openAdmins } from './databases';
 
 const NIGHT = {
@@ -100,6 +101,12 @@ export async function benchNight(scale: Scale): Promise<{
       throw new Error('incremental run failed');
     const incrementalSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
     const ratio = incrementalSeconds / fullSeconds;
+    // Not timed: the incremental run must also be right.
+    const differing = (await verifyPipeline(config.pipeline)).filter((r) => !r.ok);
+    if (differing.length > 0)
+      throw new Error(
+        `after the incremental run, ${differing.map((r) => r.table).join(', ')} differ`,
+      );
     console.log(
       `night (${scale}): full ${fullSeconds.toFixed(1)} s, incremental after ~0.5 % changes (${changedRows.toLocaleString('en-US')} rows) ${incrementalSeconds.toFixed(1)} s, ratio ${(ratio * 100).toFixed(1)} %`,
     );

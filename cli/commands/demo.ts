@@ -1,9 +1,8 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { openMysql } from '../../core/db/mysql-adapter';
-import { openPg } from '../../core/db/pg-adapter';
 import { SCALES } from '../../core/demo/scales';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
-import { verifyTables } from '../../core/pipeline/verify';
+import { verifyPipeline } from '../../core/pipeline/verify';
 import { configFrom } from '../config-context';
 import { runLocalPipeline } from '../local-run';
 
@@ -56,25 +55,12 @@ export function demoCommand(): Command {
       process.exitCode = await runLocalPipeline(config, { parallel: options.parallel });
       if (process.exitCode !== 0) return;
       // And the answer to "is my warehouse right?" for the demo.
-      const sessions = await Promise.all([
-        openMysql(config.pipeline.connections.source, { label: 'source', readOnly: true }),
-        openMysql(config.pipeline.connections.replication, {
-          label: 'replication',
-          readOnly: true,
-        }),
-        openPg(config.pipeline.connections.analytics, { label: 'analytics' }),
-      ]);
-      try {
-        const [source, replica, analytics] = sessions;
-        const report = await verifyTables(config.pipeline, { source, replica, analytics });
-        const differing = report.filter((r) => !r.ok).map((r) => r.table);
-        console.log(
-          `Verified: ${report.length - differing.length} of ${report.length} tables equal in source, replica, raw and public${differing.length ? `; differing: ${differing.join(', ')}` : ''}.`,
-        );
-        process.exitCode = differing.length === 0 ? 0 : 1;
-      } finally {
-        await Promise.all(sessions.map((s) => s.close()));
-      }
+      const report = await verifyPipeline(config.pipeline);
+      const differing = report.filter((r) => !r.ok).map((r) => r.table);
+      console.log(
+        `Verified: ${report.length - differing.length} of ${report.length} tables equal in source, replica, raw and public${differing.length ? `; differing: ${differing.join(', ')}` : ''}.`,
+      );
+      process.exitCode = differing.length === 0 ? 0 : 1;
     });
   demo
     .command('seed')

@@ -1,8 +1,6 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import Table from 'cli-table3';
-import { openMysql } from '../../core/db/mysql-adapter';
-import { openPg } from '../../core/db/pg-adapter';
-import { verifyTables } from '../../core/pipeline/verify';
+import { verifyPipeline } from '../../core/pipeline/verify';
 import { configFrom } from '../config-context';
 import { EXIT } from '../exit-codes';
 
@@ -21,54 +19,33 @@ export function verifyCommand(): Command {
     .option('-c, --config <path>', 'pipeline.yml to read')
     .action(async (options) => {
       const { pipeline } = configFrom(options);
-      const opened: { close(): Promise<void> }[] = [];
-      const track = async <T extends { close(): Promise<void> }>(
-        session: Promise<T>,
-      ): Promise<T> => {
-        const s = await session;
-        opened.push(s);
-        return s;
-      };
-      try {
-        const source = await track(
-          openMysql(pipeline.connections.source, { label: 'source', readOnly: true }),
-        );
-        const replica = await track(
-          openMysql(pipeline.connections.replication, { label: 'replication', readOnly: true }),
-        );
-        const analytics = await track(
-          openPg(pipeline.connections.analytics, { label: 'analytics' }),
-        );
-        const report = await verifyTables(pipeline, { source, replica, analytics }, options.tables);
-        const differing = report.filter((r) => !r.ok);
-        if (options.format === 'json') {
-          console.log(JSON.stringify(report, null, 2));
-        } else {
-          const style = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
-          const table = new Table({
-            head: ['table', 'source', 'replica', 'raw', 'public', 'checksum', 'ok'],
-            ...style,
-          });
-          const n = (v: number | null) => (v === null ? 'missing' : v.toLocaleString('en-US'));
-          for (const r of options.all ? report : differing) {
-            table.push([
-              r.table,
-              n(r.source),
-              n(r.replica),
-              n(r.raw),
-              n(r.public),
-              r.checksum,
-              r.ok ? 'ok' : 'DIFFERS',
-            ]);
-          }
-          if (options.all || differing.length > 0) console.log(table.toString());
-          console.log(
-            `${report.length - differing.length} of ${report.length} tables verified equal; ${differing.length} differ.`,
-          );
+      const report = await verifyPipeline(pipeline, options.tables);
+      const differing = report.filter((r) => !r.ok);
+      if (options.format === 'json') {
+        console.log(JSON.stringify(report, null, 2));
+      } else {
+        const style = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
+        const table = new Table({
+          head: ['table', 'source', 'replica', 'raw', 'public', 'checksum', 'ok'],
+          ...style,
+        });
+        const n = (v: number | null) => (v === null ? 'missing' : v.toLocaleString('en-US'));
+        for (const r of options.all ? report : differing) {
+          table.push([
+            r.table,
+            n(r.source),
+            n(r.replica),
+            n(r.raw),
+            n(r.public),
+            r.checksum,
+            r.ok ? 'ok' : 'DIFFERS',
+          ]);
         }
-        process.exitCode = differing.length === 0 ? EXIT.ok : EXIT.failed;
-      } finally {
-        await Promise.all(opened.map((s) => s.close()));
+        if (options.all || differing.length > 0) console.log(table.toString());
+        console.log(
+          `${report.length - differing.length} of ${report.length} tables verified equal; ${differing.length} differ.`,
+        );
       }
+      process.exitCode = differing.length === 0 ? EXIT.ok : EXIT.failed;
     });
 }

@@ -1,5 +1,7 @@
 import type { PipelineConfig } from '../../config/schema';
 import { quotePg } from '../db/identifiers';
+import { openMysql } from '../db/mysql-adapter';
+import { openPg } from '../db/pg-adapter';
 import type { MysqlSession, PgSession } from '../db/ports';
 import { discoverSchema } from '../discovery/discover-schema';
 import { reconcileTable } from '../extract/reconcile';
@@ -83,4 +85,28 @@ export async function verifyTables(
     });
   }
   return out;
+}
+
+/** `verifyTables` with its own read-only sessions, opened for the check and closed after it. */
+export async function verifyPipeline(
+  config: PipelineConfig,
+  tables?: readonly string[],
+): Promise<TableVerification[]> {
+  const { connections } = config;
+  const opened: { close(): Promise<void> }[] = [];
+  const track = async <T extends { close(): Promise<void> }>(session: Promise<T>): Promise<T> => {
+    const s = await session;
+    opened.push(s);
+    return s;
+  };
+  try {
+    const source = await track(openMysql(connections.source, { label: 'source', readOnly: true }));
+    const replica = await track(
+      openMysql(connections.replication, { label: 'replication', readOnly: true }),
+    );
+    const analytics = await track(openPg(connections.analytics, { label: 'analytics' }));
+    return await verifyTables(config, { source, replica, analytics }, tables);
+  } finally {
+    await Promise.all(opened.map((s) => s.close().catch(() => {})));
+  }
 }
