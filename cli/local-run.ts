@@ -2,10 +2,12 @@ import type { LoadedConfig } from '../config/load-config';
 import { quoteMysql, quotePg } from '../core/db/identifiers';
 import { openMysql } from '../core/db/mysql-adapter';
 import { openPg } from '../core/db/pg-adapter';
+import { RunInProgressError } from '../core/errors';
 import { createLocalLogger } from '../core/logging/local-logger';
 import { silentLogger } from '../core/logging/logger';
 import type { RunInput, RunPlan } from '../core/pipeline/plan-run';
-import type { RunSummary } from '../core/pipeline/run-history';
+import { ensureRunHistory, type RunSummary } from '../core/pipeline/run-history';
+import { holdLocalRunLock } from '../core/pipeline/run-lock';
 import type { StageOutput } from '../core/pipeline/stage-runner';
 import { type LocalRunResult, runLocally } from '../infra/local/local-runner';
 import { createPlanHandler } from '../lambdas/handlers';
@@ -51,7 +53,39 @@ async function runWithProgress(
       return validation.code;
     }
     await ensureDatabases(config);
+    const lockSession = await openPg(config.pipeline.connections.analytics, {
+      label: 'analytics',
+      applicationName: 'etl-pipeline run lock',
+    });
+    try {
+      const meta = config.pipeline.connections.analytics.schemas.meta;
+      await ensureRunHistory(lockSession, meta);
+      const lock = await holdLocalRunLock(lockSession, meta);
+      for (const runId of lock.interrupted)
+        out(`Run ${runId} had been killed before it finished: marked interrupted.`);
+      try {
+        return await runAndReport(config, input, progress, logsDir);
+      } finally {
+        await lock.release().catch(() => {});
+      }
+    } catch (error) {
+      if (!(error instanceof RunInProgressError)) throw error;
+      out(describeError(error));
+      return exitCodeFor(error);
+    } finally {
+      await lockSession.close();
+    }
   }
+  return runAndReport(config, input, progress, logsDir);
+}
+
+async function runAndReport(
+  config: LoadedConfig,
+  input: RunInput,
+  progress: Progress,
+  logsDir: string,
+): Promise<number> {
+  const out = (line: string) => progress.line(line);
   const started = Date.now();
   // A dry run writes nothing anywhere, log files included.
   const logger = input.dryRun

@@ -6,7 +6,15 @@
  * is PHI) or credentials: driver messages are not copied in, only driver error codes.
  */
 
-export type Stage = 'discover' | 'extract' | 'load' | 'transform' | 'seed' | 'connect' | 'config';
+export type Stage =
+  | 'discover'
+  | 'extract'
+  | 'load'
+  | 'transform'
+  | 'seed'
+  | 'connect'
+  | 'config'
+  | 'plan';
 
 export interface ErrorContext {
   /** Which connection the error came from: `source`, `replication`, `analytics`. */
@@ -88,6 +96,10 @@ export class ReadOnlyViolationError extends TerminalError {
 }
 export class ConfigError extends TerminalError {
   override name = 'ConfigError';
+}
+/** Another run holds the analytics database: a second one would interleave its writes. */
+export class RunInProgressError extends TerminalError {
+  override name = 'RunInProgressError';
 }
 export class UnknownTableError extends TerminalError {
   override name = 'UnknownTableError';

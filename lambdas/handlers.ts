@@ -3,13 +3,15 @@ import type { PipelineConfig, TableOverride } from '../config/schema';
 import { openMysql } from '../core/db/mysql-adapter';
 import { openPg } from '../core/db/pg-adapter';
 import type { Logger } from '../core/logging/logger';
-import { planRun, type RunInput, RunInputSchema, type RunPlan } from '../core/pipeline/plan-run';
 import {
-  ensureRunHistory,
-  finishRun,
-  type RunSummary,
-  recordRunStart,
-} from '../core/pipeline/run-history';
+  planRun,
+  type RunInput,
+  RunInputSchema,
+  type RunPlan,
+  rejectMalformedTableNames,
+} from '../core/pipeline/plan-run';
+import { ensureRunHistory, finishRun, type RunSummary } from '../core/pipeline/run-history';
+import { claimRun, type RunnerKind } from '../core/pipeline/run-lock';
 import {
   closeSessions,
   openStageSessions,
@@ -29,11 +31,14 @@ export interface HandlerContext {
   logger: Logger;
   /** Reuses stage sessions across tasks (a warm Lambda container, a local run); default: per task. */
   sessionPool?: StageSessionPool;
+  /** Recorded with the run for the run lock (default: aws). */
+  runner?: RunnerKind;
 }
 
 export function createPlanHandler(ctx: HandlerContext) {
   return async (event: unknown): Promise<RunPlan> => {
     const input: RunInput = RunInputSchema.parse(event ?? {});
+    rejectMalformedTableNames(input);
     const config = await ctx.config();
     const source = await openMysql(config.connections.source, { label: 'source', readOnly: true });
     try {
@@ -44,7 +49,13 @@ export function createPlanHandler(ctx: HandlerContext) {
         try {
           const meta = config.connections.analytics.schemas.meta;
           await ensureRunHistory(pg, meta);
-          await recordRunStart(pg, meta, plan.runId, plan.tables.length, { ...input });
+          await claimRun(pg, meta, {
+            runId: plan.runId,
+            tables: plan.tables.length,
+            input: { ...input },
+            runner: ctx.runner ?? 'aws',
+            leaseMinutes: config.aws.max_run_minutes,
+          });
         } finally {
           await pg.close();
         }

@@ -38,6 +38,21 @@ export interface RunPlan {
 }
 
 /**
+ * Table names that are not plain identifiers (`patient; DROP TABLE x`, backticks, quotes, unicode
+ * look-alikes) are refused before any connection is opened or any SQL is built; the names are not
+ * echoed.
+ */
+export function rejectMalformedTableNames(input: RunInput): void {
+  const malformed = (input.tables ?? []).filter((t) => !IDENTIFIER.test(t));
+  if (malformed.length > 0) {
+    throw new ConfigError(
+      `${malformed.length} table name(s) are not identifiers (ASCII letters, digits, underscore only)`,
+      { stage: 'config' },
+    );
+  }
+}
+
+/**
  * The Plan step: names checked before anything runs (not identifiers → rejected outright;
  * unknown → rejected with close matches), discovery, then the selected tables in priority order
  * with their runner and strategy. Small JSON: fits the 256 KB state payload for all 422 tables.
@@ -49,14 +64,8 @@ export async function planRun(
   input: RunInput,
   now: Date = new Date(),
 ): Promise<RunPlan> {
+  rejectMalformedTableNames(input);
   const requested = input.tables ?? [];
-  const malformed = requested.filter((t) => !IDENTIFIER.test(t));
-  if (malformed.length > 0) {
-    throw new ConfigError(
-      `${malformed.length} table name(s) are not identifiers (letters, digits, underscore only)`,
-      { stage: 'config' },
-    );
-  }
   const discovery = await discoverSchema(source, config.connections.source.database);
   const known = discovery.tables.map((t) => t.name);
   const unknown = requested.filter((t) => !known.includes(t));

@@ -54,20 +54,8 @@ async function createRunHistory(pg: PgSession, meta: string): Promise<void> {
        PRIMARY KEY (run_id, table_name, stage)
      )`,
   );
-}
-
-export async function recordRunStart(
-  pg: PgSession,
-  meta: string,
-  runId: string,
-  tables: number,
-  input: Record<string, unknown>,
-): Promise<void> {
-  await pg.query(
-    `INSERT INTO ${quotePg(meta)}.runs (run_id, tables_total, input) VALUES ($1, $2, $3)
-     ON CONFLICT (run_id) DO UPDATE SET tables_total = EXCLUDED.tables_total, input = EXCLUDED.input`,
-    [runId, tables, JSON.stringify(input)],
-  );
+  // Which kind of runner a run belongs to (the run lock frees killed local runs at once).
+  await pg.query(`ALTER TABLE ${quotePg(meta)}.runs ADD COLUMN IF NOT EXISTS runner text`);
 }
 
 export async function recordStage(pg: PgSession, meta: string, record: StageRecord): Promise<void> {

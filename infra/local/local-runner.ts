@@ -47,6 +47,8 @@ export interface LocalRunOptions {
   wrapHandlers?: (name: string, handler: TaskHandler) => TaskHandler;
   /** Overrides TimeoutSeconds per state name (tests). */
   timeoutSeconds?: Record<string, number>;
+  /** Where stage tasks get their sessions (default: a new pool for this run, closed at its end). */
+  sessionPool?: StageSessionPool;
   /** Execution events (state entered/exited, retries, failures) as they happen. */
   onEvent?: (event: Record<string, unknown>) => void;
 }
@@ -69,12 +71,13 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const { StateMachine } = await import('aws-local-stepfunctions');
   const definition = synthesizeDefinition(options.config);
   applyTimeoutOverrides(definition, options.timeoutSeconds ?? {});
-  const sessionPool = new StageSessionPool();
+  const sessionPool = options.sessionPool ?? new StageSessionPool();
   const context: HandlerContext = {
     config: async () => options.config.pipeline,
     overrides: async () => options.config.tables,
     logger: options.logger,
     sessionPool,
+    runner: 'local',
   };
   const bindings: Record<string, TaskHandler> = {
     [STATE.plan]: createPlanHandler(context),
@@ -212,8 +215,10 @@ function ecsChildProcess(config: LoadedConfig, timeoutSeconds: number): TaskHand
           PIPELINE_CONFIG: JSON.stringify(local),
           TABLES_CONFIG: JSON.stringify(config.tables),
           ...Object.fromEntries(overrides.map((e) => [e.Name, e.Value])),
+          // The child exits when this pipe closes: a killed local run leaves no task behind.
+          ETL_EXIT_WITH_PARENT: '1',
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stdout = '';
       let stderr = '';
