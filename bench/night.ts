@@ -15,14 +15,17 @@ const NIGHT = {
   replica: 'etl_bench_night_replica',
   analytics: 'etl_bench_night_analytics',
 };
-/** Tables a clinic's day changes, with their key and a column to edit. */
-const DAY: [table: string, key: string, edit: string][] = [
-  ['procedurelog', 'ProcNum', 'ProcFee = ProcFee + 1'],
-  ['appointment', 'AptNum', "Note = CONCAT(Note, ' (confirmed)')"],
-  ['paysplit', 'SplitNum', 'SplitAmt = SplitAmt + 1'],
-  ['commlog', 'CommlogNum', "Note = CONCAT(Note, '.')"],
-  ['patient', 'PatNum', "HmPhone = CONCAT(HmPhone, '')"],
-  ['securitylog', 'SecurityLogNum', ''],
+/**
+ * Tables a clinic's day changes: key, a column to edit, and the change column OpenDental stamps
+ * on every insert and edit (new rows get the time of the insert, as in OpenDental).
+ */
+const DAY: [table: string, key: string, edit: string, stamp: string][] = [
+  ['procedurelog', 'ProcNum', 'ProcFee = ProcFee + 1', 'DateTStamp'],
+  ['appointment', 'AptNum', "Note = CONCAT(Note, ' (confirmed)')", 'DateTStamp'],
+  ['paysplit', 'SplitNum', 'SplitAmt = SplitAmt + 1', 'SecDateTEdit'],
+  ['commlog', 'CommlogNum', "Note = CONCAT(Note, '.')", 'DateTStamp'],
+  ['patient', 'PatNum', "HmPhone = CONCAT('1', HmPhone)", 'DateTStamp'],
+  ['securitylog', 'SecurityLogNum', '', ''],
 ];
 
 /**
@@ -62,7 +65,7 @@ export async function benchNight(scale: Scale): Promise<{
     await admin.execute(`USE ${quoteMysql(NIGHT.source)}`);
     await admin.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
     let changedRows = 0;
-    for (const [table, key, edit] of DAY) {
+    for (const [table, key, edit, stamp] of DAY) {
       const [row] = await admin.queryArrays(
         `SELECT COUNT(*), MAX(${quoteMysql(key)}) FROM ${quoteMysql(table)}`,
       );
@@ -77,7 +80,9 @@ export async function benchNight(scale: Scale): Promise<{
         )
       ).map((c) => String(c[0]));
       const list = columns
-        .map((c) => (c === key ? `${quoteMysql(c)} + ${max}` : quoteMysql(c)))
+        .map((c) =>
+          c === key ? `${quoteMysql(c)} + ${max}` : c === stamp ? 'NOW()' : quoteMysql(c),
+        )
         .join(', ');
       await admin.execute(
         `INSERT INTO ${quoteMysql(table)} SELECT ${list} FROM ${quoteMysql(table)} WHERE ${quoteMysql(key)} <= ?`,
