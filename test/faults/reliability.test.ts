@@ -638,12 +638,25 @@ describe('PHI and credential canaries', () => {
 
 async function restartMariadb(): Promise<void> {
   await exec('mysqladmin', ['-uroot', '-h127.0.0.1', 'shutdown']);
+  // Start only once the old server has exited (--oknodo would otherwise see it and do nothing).
+  await waitFor(
+    () =>
+      exec('pgrep', ['-x', 'mariadbd']).then(
+        () => false,
+        () => true,
+      ),
+    60_000,
+    'MariaDB to stop',
+  );
   await exec('start-stop-daemon', [
     '--start',
     '--oknodo',
     '--background',
     '--exec',
     '/usr/sbin/mariadbd',
+    // .ci/run enables LOAD DATA LOCAL at run time; a restarted server needs it from the start.
+    '--',
+    '--local-infile=1',
   ]);
   await waitFor(
     () => exec('mysqladmin', ['-uroot', '-h127.0.0.1', 'ping']).then(() => true),
