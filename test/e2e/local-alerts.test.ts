@@ -1,9 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAlertSink } from '../../cli/local-alerts';
 import { runLocalPipeline } from '../../cli/local-run';
@@ -11,52 +8,28 @@ import { plainProgress } from '../../cli/progress';
 import { loadConfig } from '../../config/load-config';
 import { PipelineConfigSchema } from '../../config/schema';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
+import { startAlertServers } from '../helpers/alert-servers';
 import { createPipelineFixture, type PipelineFixture } from '../helpers/pipeline-fixture';
 
 let fx: PipelineFixture;
-let http: Server;
-let smtp: SMTPServer;
+let servers: Awaited<ReturnType<typeof startAlertServers>>;
 const slack: unknown[] = [];
 const mail: string[] = [];
 let slackUrl: string;
 let smtpPort: number;
 
 beforeAll(async () => {
-  http = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => {
-      body += String(d);
-    });
-    req.on('end', () => {
-      slack.push(JSON.parse(body));
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  slackUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}/hook`;
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, done) {
-      let text = '';
-      stream.on('data', (d) => {
-        text += String(d);
-      });
-      stream.on('end', () => {
-        mail.push(text);
-        done();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  smtpPort = (smtp.server.address() as AddressInfo).port;
+  servers = await startAlertServers(
+    (body) => slack.push(JSON.parse(body)),
+    (message) => mail.push(message),
+  );
+  ({ slackUrl, smtpPort } = servers);
   fx = await createPipelineFixture('al');
   await seedDemoClinic(fx.admin, { scale: 'tiny', seed: 61, database: fx.names.source });
 });
 
 afterAll(async () => {
-  await new Promise((r) => http.close(r));
-  await new Promise((r) => smtp.close(() => r(undefined)));
+  await servers.close();
   await fx?.close();
 });
 

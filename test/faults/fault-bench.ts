@@ -1,12 +1,9 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { SMTPServer } from 'smtp-server';
 import { localAlertSink } from '../../cli/local-alerts';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
 import { quoteMysql, quotePg } from '../../core/db/identifiers';
@@ -24,6 +21,7 @@ import {
   type TaskHandler,
 } from '../../infra/local/local-runner';
 import { publishStageMetrics } from '../../lambdas/aws/run-stage';
+import { startAlertServers } from '../helpers/alert-servers';
 import { comparePublicWithRaw } from '../helpers/compare-public';
 import { compareRawWithReplica } from '../helpers/compare-raw';
 import {
@@ -216,34 +214,10 @@ export async function createFaultBench(): Promise<FaultBench> {
 
   const emitted = new Emitted();
   // Local alert channels: every Slack post and e-mail the runs send is collected.
-  const slack = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => {
-      body += String(d);
-    });
-    req.on('end', () => {
-      emitted.add('alert (Slack webhook)', body);
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, done) {
-      let text = '';
-      stream.on('data', (d) => {
-        text += String(d);
-      });
-      stream.on('end', () => {
-        emitted.add('alert (SMTP)', text);
-        done();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const slackPort = (slack.address() as AddressInfo).port;
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
+  const alertServers = await startAlertServers(
+    (body) => emitted.add('alert (Slack webhook)', body),
+    (message) => emitted.add('alert (SMTP)', message),
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'etl-faults-'));
   writeFileSync(
@@ -255,8 +229,8 @@ connections:
   analytics: { database: ${names.analytics}, user: ${users.analytics}, password: ${CANARY.analyticsPassword}, connect_timeout_seconds: 5 }
 alerts:
   email: [data-team@clinic.test]
-  slack_webhook_url: http://127.0.0.1:${slackPort}/hook
-  smtp: { host: 127.0.0.1, port: ${smtpPort}, from: etl@clinic.test }
+  slack_webhook_url: ${alertServers.slackUrl}
+  smtp: { host: 127.0.0.1, port: ${alertServers.smtpPort}, from: etl@clinic.test }
 `,
   );
   writeFileSync(join(dir, 'tables.yml'), `tables:\n  ${FARGATE_TABLE}: { runner: fargate }\n`);
@@ -343,8 +317,7 @@ alerts:
       bench.pgAdmin = await openPg(LOCAL_PG, { label: 'test-admin' });
     },
     async close() {
-      await new Promise((r) => slack.close(r));
-      await new Promise((r) => smtp.close(() => r(undefined)));
+      await alertServers.close();
       await dropMysqlDatabases(bench.admin, names.source, names.replica);
       for (const user of [users.source, users.replica])
         await bench.admin.execute(`DROP USER IF EXISTS '${user}'@'%'`).catch(() => {});
