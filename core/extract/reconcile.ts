@@ -2,7 +2,7 @@ import { quoteMysql } from '../db/identifiers';
 import type { MysqlSession } from '../db/ports';
 import type { DiscoveredTable } from '../discovery/discover-schema';
 import { deleteKeys, upsertRows } from './replica-writer';
-import { chunkChecksumSelect, keyColumn, rowHashExpression } from './row-sql';
+import { chunkChecksumSelect, keyColumn, keySetChecksumSelect, rowHashExpression } from './row-sql';
 import { readByKeys } from './source-reader';
 
 /**
@@ -40,6 +40,12 @@ export async function reconcileTable(options: {
   log: { runId: string } | null;
   /** Wraps each range's repair in a replica transaction. */
   transaction: <T>(work: () => Promise<T>) => Promise<T>;
+  /**
+   * Compare key sets only (count and XOR of key hashes, read from the primary key index): finds
+   * rows deleted from the source, and rows inserted without a change-column stamp, at a fraction
+   * of the cost; edits are left to the full comparison.
+   */
+  keysOnly?: boolean;
 }): Promise<ReconcileOutcome> {
   const { source, replica, table, target } = options;
   const key = keyColumn(table);
@@ -54,16 +60,17 @@ export async function reconcileTable(options: {
   };
   for await (const range of keyRanges(source, table.name, key, options.rowsPerRange)) {
     outcome.rangesCompared++;
+    const keysOnly = options.keysOnly ?? false;
     const [a, b] = await Promise.all([
-      rangeChecksum(source, table, table.name, key, range),
-      rangeChecksum(replica, table, target, key, range),
+      rangeChecksum(source, table, table.name, key, range, keysOnly),
+      rangeChecksum(replica, table, target, key, range, keysOnly),
     ]);
     if (a === b) continue;
     outcome.rangesDiffering++;
     if (options.dryRun) continue;
     const [sourceHashes, replicaHashes] = await Promise.all([
-      rangeHashes(source, table, table.name, key, range),
-      rangeHashes(replica, table, target, key, range),
+      rangeHashes(source, table, table.name, key, range, keysOnly),
+      rangeHashes(replica, table, target, key, range, keysOnly),
     ]);
     const toInsert: string[] = [];
     const toUpdate: string[] = [];
@@ -129,10 +136,12 @@ async function rangeChecksum(
   from: string,
   key: string,
   range: Range,
+  keysOnly: boolean,
 ): Promise<string> {
   const where = rangeWhere(key, range);
+  const fingerprint = keysOnly ? keySetChecksumSelect(key) : chunkChecksumSelect(table);
   const [row] = await session.queryArrays(
-    `SELECT ${chunkChecksumSelect(table)} FROM ${quoteMysql(from)}${where.sql}`,
+    `SELECT ${fingerprint} FROM ${quoteMysql(from)}${where.sql}`,
     where.params,
   );
   return `${row?.[0]}:${row?.[1]}`;
@@ -144,10 +153,13 @@ async function rangeHashes(
   from: string,
   key: string,
   range: Range,
+  keysOnly: boolean,
 ): Promise<Map<string, string>> {
   const where = rangeWhere(key, range);
+  // Keys only: every hash is the same, so only keys present on one side count as differing.
+  const hash = keysOnly ? "''" : rowHashExpression(table);
   const rows = await session.queryArrays(
-    `SELECT ${quoteMysql(key)}, ${rowHashExpression(table)} FROM ${quoteMysql(from)}${where.sql}`,
+    `SELECT ${quoteMysql(key)}, ${hash} FROM ${quoteMysql(from)}${where.sql}`,
     where.params,
   );
   return new Map(rows.map(([k, h]) => [String(k), String(h)]));

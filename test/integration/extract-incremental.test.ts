@@ -116,7 +116,8 @@ describe('incremental extract after a day of changes and an OpenDental upgrade',
       rowsInserted: 2,
       rowsUpdated: 3,
       rowsDeleted: 1,
-      reconciled: true,
+      // The delete is found by comparing key sets; the periodic full comparison stays due.
+      reconciled: false,
     });
     expect(r2.securitylog).toMatchObject({
       strategy: 'append',
@@ -175,6 +176,26 @@ describe('incremental extract after a day of changes and an OpenDental upgrade',
     expect(r3.procedurelog).toMatchObject({ rowsUpdated: 2, reconciled: true });
     expect(await changeLog('r3', 'procedurelog')).toEqual(['U1', 'U2']);
     expect(await differingChecksums(admin, SOURCE, REPLICA, TABLES)).toEqual([]);
+  });
+
+  it('after deletes, compares key sets only: finds the deletes and an unstamped insert the same night', async () => {
+    const [max] = await admin.queryArrays(`SELECT MAX(ProcNum) FROM ${src('procedurelog')}`);
+    await admin.execute(`DELETE FROM ${src('procedurelog')} WHERE ProcNum IN (3, 4)`);
+    // A copy under a new key that keeps its old DateTStamp: invisible to the timestamp pass.
+    await admin.execute(
+      `CREATE TEMPORARY TABLE proc_copy AS SELECT * FROM ${src('procedurelog')} WHERE ProcNum = 5`,
+    );
+    await admin.execute('UPDATE proc_copy SET ProcNum = ?', [Number(max?.[0]) + 1]);
+    await admin.execute(`INSERT INTO ${src('procedurelog')} SELECT * FROM proc_copy`);
+    await admin.execute('DROP TEMPORARY TABLE proc_copy');
+    const r4 = await extractTable(deps, {
+      runId: 'r4',
+      table: 'procedurelog',
+      mode: 'incremental',
+    });
+    expect(r4).toMatchObject({ rowsInserted: 1, rowsDeleted: 2, reconciled: false });
+    expect(await changeLog('r4', 'procedurelog')).toEqual(['D3', 'D4', `U${Number(max?.[0]) + 1}`]);
+    expect(await differingChecksums(admin, SOURCE, REPLICA, ['procedurelog'])).toEqual([]);
   });
 });
 
