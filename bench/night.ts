@@ -5,10 +5,11 @@ import { runLocalPipeline } from '../cli/local-run';
 import { plainProgress } from '../cli/progress';
 import { loadConfig } from '../config/load-config';
 import { quoteMysql, quotePg } from '../core/db/identifiers';
+import { openPg } from '../core/db/pg-adapter';
 import type { Scale } from '../core/demo/scales';
 import { seedDemoClinic } from '../core/demo/seed-clinic';
 import { verifyPipeline } from '../core/pipeline/verify';
-import { openAdmins } from './databases';
+import { LOCAL_PG, openAdmins } from './databases';
 
 const NIGHT = {
   source: 'etl_bench_night_source',
@@ -33,7 +34,10 @@ const DAY: [table: string, key: string, edit: string, stamp: string][] = [
  * then a realistic day of changes (about 0.5 % of the rows of the busy tables inserted, updated or
  * deleted), then the incremental run. Reports both times and their ratio.
  */
-export async function benchNight(scale: Scale): Promise<{
+export async function benchNight(
+  scale: Scale,
+  options: { reuse?: boolean } = {},
+): Promise<{
   fullSeconds: number;
   incrementalSeconds: number;
   ratio: number;
@@ -43,13 +47,18 @@ export async function benchNight(scale: Scale): Promise<{
   const admin = admins.mysql;
   const pgAdmin = admins.pg;
   try {
-    await seedDemoClinic(admin, { scale, seed: 3, database: NIGHT.source, replaceForeign: true });
-    await admin.execute(`DROP DATABASE IF EXISTS ${quoteMysql(NIGHT.replica)}`);
-    await pgAdmin.query(
-      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
-      [NIGHT.analytics],
-    );
-    await pgAdmin.query(`DROP DATABASE IF EXISTS ${quotePg(NIGHT.analytics)}`);
+    const reused = options.reuse ? await recordedFullRun() : null;
+    if (options.reuse && reused === null)
+      throw new Error('--reuse: no completed full run of the night databases to reuse');
+    if (reused === null) {
+      await seedDemoClinic(admin, { scale, seed: 3, database: NIGHT.source, replaceForeign: true });
+      await admin.execute(`DROP DATABASE IF EXISTS ${quoteMysql(NIGHT.replica)}`);
+      await pgAdmin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+        [NIGHT.analytics],
+      );
+      await pgAdmin.query(`DROP DATABASE IF EXISTS ${quotePg(NIGHT.analytics)}`);
+    }
     const dir = mkdtempSync(join(tmpdir(), 'etl-night-'));
     writeFileSync(
       join(dir, 'pipeline.yml'),
@@ -57,10 +66,13 @@ export async function benchNight(scale: Scale): Promise<{
     );
     const config = loadConfig({ path: join(dir, 'pipeline.yml'), env: {} });
     const quiet = plainProgress(() => {});
-    const t0 = process.hrtime.bigint();
-    if ((await runLocalPipeline(config, { parallel: 2 }, quiet, join(dir, 'logs'))) !== 0)
-      throw new Error('full run failed');
-    const fullSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    let fullSeconds = reused ?? 0;
+    if (reused === null) {
+      const t0 = process.hrtime.bigint();
+      if ((await runLocalPipeline(config, { parallel: 2 }, quiet, join(dir, 'logs'))) !== 0)
+        throw new Error('full run failed');
+      fullSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    }
 
     await admin.execute(`USE ${quoteMysql(NIGHT.source)}`);
     await admin.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
@@ -113,10 +125,30 @@ export async function benchNight(scale: Scale): Promise<{
         `after the incremental run, ${differing.map((r) => r.table).join(', ')} differ`,
       );
     console.log(
-      `night (${scale}): full ${fullSeconds.toFixed(1)} s, incremental after ~0.5 % changes (${changedRows.toLocaleString('en-US')} rows) ${incrementalSeconds.toFixed(1)} s, ratio ${(ratio * 100).toFixed(1)} %`,
+      `night (${scale}): full ${fullSeconds.toFixed(1)} s${reused === null ? '' : ' (recorded first run, reused)'}, incremental after ~0.5 % changes (${changedRows.toLocaleString('en-US')} rows) ${incrementalSeconds.toFixed(1)} s, ratio ${(ratio * 100).toFixed(1)} %`,
     );
     return { fullSeconds, incrementalSeconds, ratio, changedRows };
   } finally {
     await admins.close();
+  }
+}
+
+/**
+ * `--reuse`: another night on the clinic a previous night bench left (no seed, no full run); the
+ * full-run time is that bench's first run, as recorded in etl_meta.runs.
+ */
+async function recordedFullRun(): Promise<number | null> {
+  const pg = await openPg({ ...LOCAL_PG, database: NIGHT.analytics }, { label: 'bench' }).catch(
+    () => null,
+  );
+  if (!pg) return null;
+  try {
+    const [run] = await pg.query<{ s: string }>(
+      `SELECT extract(epoch FROM finished_at - started_at)::text AS s FROM etl_meta.runs
+        WHERE status = 'succeeded' ORDER BY started_at LIMIT 1`,
+    );
+    return run ? Number(run.s) : null;
+  } finally {
+    await pg.close();
   }
 }

@@ -8,7 +8,7 @@ import { benchSeed } from './seed';
 import { benchStages, prepareBenchSource } from './stages';
 
 /**
- * `npm run bench -- [--scale tiny|small|clinic] [--suite all|stages|memory|night|seed] [--repeats N] [--tables a,b] [--rows N]`
+ * `npm run bench -- [--scale tiny|small|clinic] [--suite all|stages|memory|night|seed] [--repeats N] [--tables a,b] [--rows N] [--reuse]`
  *
  * - stages: extract vs mariadb-dump | mariadb, load vs pgloader and vs the pipe ceiling, transform
  *   rows/s, on `--tables` (default procedurelog, securitylog) with 20 k / 200 k / 1 M generated
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     tables: { type: 'string', default: 'procedurelog,securitylog' },
     rows: { type: 'string', default: '100000' },
+    reuse: { type: 'boolean', default: false },
   },
 });
 if (!SCALES.includes(values.scale as Scale))
@@ -58,7 +59,8 @@ if (values.suite === 'all' || values.suite === 'memory') {
   );
 }
 let night: Awaited<ReturnType<typeof benchNight>> | null = null;
-if (values.suite === 'all' || values.suite === 'night') night = await benchNight(scale);
+if (values.suite === 'all' || values.suite === 'night')
+  night = await benchNight(scale, { reuse: values.reuse });
 if (values.suite === 'all' || values.suite === 'seed') {
   results.push(await benchSeed(scale, Number(values.rows), repeats));
 }
