@@ -375,11 +375,11 @@ async function dayOfChanges(admin: MysqlSession, source: string): Promise<void> 
   await admin.execute(`DELETE FROM ${t('procedurelog')} WHERE ProcNum % 211 = ?`, [round % 211]);
   const [max] = await admin.queryArrays(`SELECT MAX(ProcNum) FROM ${t('procedurelog')}`);
   await admin.execute(
-    `CREATE TEMPORARY TABLE flt_copy AS SELECT * FROM ${t('procedurelog')} LIMIT 25`,
+    `CREATE TEMPORARY TABLE ${t('flt_copy')} AS SELECT * FROM ${t('procedurelog')} LIMIT 25`,
   );
-  await admin.execute('UPDATE flt_copy SET ProcNum = ProcNum + ?', [Number(max?.[0])]);
-  await admin.execute(`INSERT INTO ${t('procedurelog')} SELECT * FROM flt_copy`);
-  await admin.execute('DROP TEMPORARY TABLE flt_copy');
+  await admin.execute(`UPDATE ${t('flt_copy')} SET ProcNum = ProcNum + ?`, [Number(max?.[0])]);
+  await admin.execute(`INSERT INTO ${t('procedurelog')} SELECT * FROM ${t('flt_copy')}`);
+  await admin.execute(`DROP TEMPORARY TABLE ${t('flt_copy')}`);
   // The canary patients are edited too: their rows travel again.
   await admin.execute(
     `UPDATE ${t('patient')} SET HmPhone = CONCAT('555-01', LPAD(?, 2, '0')) WHERE PatNum % 7 = 1`,

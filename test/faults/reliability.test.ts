@@ -119,6 +119,7 @@ async function expectRetriedOnce(pool: HookedPool, state: string, fired: () => b
 async function expectSurvivesRestart(state: string, restart: () => Promise<void>) {
   await bench.dayOfChanges();
   let restarted = false;
+  const emittedBefore = bench.emitted.texts.length;
   const result = await bench.run(
     { tables: TABLES, force: true },
     {
@@ -139,6 +140,11 @@ async function expectSurvivesRestart(state: string, restart: () => Promise<void>
     },
   );
   expect(restarted).toBe(true);
+  // The restart did hit the run: tasks failed with transient connection errors and were retried.
+  const hits = bench.emitted.texts
+    .slice(emittedBefore)
+    .filter((t) => t.where.startsWith('task error') && /Connection\w*Error/.test(t.text));
+  expect(hits.length).toBeGreaterThan(0);
   expect(result.status, `${result.error}: ${result.cause}`).toBe('succeeded');
   expect(await bench.differences()).toEqual([]);
 }
