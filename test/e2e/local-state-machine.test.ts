@@ -11,19 +11,14 @@ import { type Alert, type LocalRunOptions, runLocally } from '../../infra/local/
 import { comparePublicWithRaw } from '../helpers/compare-public';
 import { compareRawWithReplica } from '../helpers/compare-raw';
 import { differingChecksums } from '../helpers/local-databases';
-import { createPipelineFixture, type PipelineFixture } from '../helpers/pipeline-fixture';
+import {
+  CLINIC_SPREAD,
+  createPipelineFixture,
+  type PipelineFixture,
+} from '../helpers/pipeline-fixture';
 
 /** A spread of the clinic: core tables first, two sent to Fargate, one append and one reconcile table. */
-const TABLES = [
-  'patient',
-  'appointment',
-  'procedurelog',
-  'claim',
-  'paysplit',
-  'securitylog',
-  'definition',
-  'commlog',
-];
+const TABLES = CLINIC_SPREAD;
 const FARGATE = ['paysplit', 'securitylog'];
 let fx: PipelineFixture;
 let config: LoadedConfig;

@@ -31,20 +31,12 @@ import {
   LOCAL_PG,
   testDatabaseName,
 } from '../helpers/local-databases';
+import { CLINIC_SPREAD } from '../helpers/pipeline-fixture';
 
 export const exec = promisify(execFile);
 
 /** The tables every scenario runs: core tables, an append table, a reconcile table, one on Fargate. */
-export const TABLES = [
-  'patient',
-  'appointment',
-  'procedurelog',
-  'claim',
-  'paysplit',
-  'securitylog',
-  'definition',
-  'commlog',
-];
+export const TABLES = CLINIC_SPREAD;
 export const FARGATE_TABLE = 'paysplit';
 
 /**

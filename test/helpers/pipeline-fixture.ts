@@ -18,6 +18,18 @@ import {
   testDatabaseName,
 } from './local-databases';
 
+/** A spread of the clinic for end-to-end runs: core tables, an append table, a reconcile table. */
+export const CLINIC_SPREAD = [
+  'patient',
+  'appointment',
+  'procedurelog',
+  'claim',
+  'paysplit',
+  'securitylog',
+  'definition',
+  'commlog',
+];
+
 /**
  * One test file's private pipeline: a source database (filled by the caller), a replica and an
  * analytics PostgreSQL database, all named after the file's tag and the process id, with the
