@@ -17,43 +17,53 @@ interface IdleSession {
   since: number;
 }
 
-/** Opens exactly the sessions a stage needs, each with the options its role requires. */
-function openers(config: PipelineConfig, stage: StageName) {
-  const { connections } = config;
-  return {
-    analytics: () => openPg(connections.analytics, { label: 'analytics' }),
-    source:
-      stage === 'extract'
-        ? () => openMysql(connections.source, { label: 'source', readOnly: true })
-        : undefined,
-    replica:
-      stage === 'extract' || stage === 'load'
-        ? () =>
-            openMysql(connections.replication, {
-              label: 'replication',
-              readOnly: false,
-              localInfile: true,
-            })
-        : undefined,
-  };
-}
+type Role = 'source' | 'replica' | 'analytics';
 
-/** One task's sessions, opened now and closed by `closeSessions`. */
-export async function openStageSessions(
+/**
+ * The sessions a stage needs, each with the options its role requires (the source only for
+ * extract, read-only), obtained through `get` (open now, or take from a pool). On a failure the
+ * ones already obtained are closed.
+ */
+async function stageSessions(
   config: PipelineConfig,
   stage: StageName,
+  get: <S extends Session>(
+    role: Role,
+    connection: ConnectionConfig,
+    open: () => Promise<S>,
+  ) => Promise<S>,
 ): Promise<StageSessions> {
-  const open = openers(config, stage);
+  const { connections } = config;
   const opened: Partial<StageSessions> = {};
   try {
-    opened.analytics = await open.analytics();
-    if (open.source) opened.source = await open.source();
-    if (open.replica) opened.replica = await open.replica();
+    opened.analytics = await get('analytics', connections.analytics, () =>
+      openPg(connections.analytics, { label: 'analytics' }),
+    );
+    if (stage === 'extract')
+      opened.source = await get('source', connections.source, () =>
+        openMysql(connections.source, { label: 'source', readOnly: true }),
+      );
+    if (stage === 'extract' || stage === 'load')
+      opened.replica = await get('replica', connections.replication, () =>
+        openMysql(connections.replication, {
+          label: 'replication',
+          readOnly: false,
+          localInfile: true,
+        }),
+      );
   } catch (error) {
     await closeSessions(opened);
     throw error;
   }
   return opened as StageSessions;
+}
+
+/** One task's sessions, opened now and closed by `closeSessions`. */
+export function openStageSessions(
+  config: PipelineConfig,
+  stage: StageName,
+): Promise<StageSessions> {
+  return stageSessions(config, stage, (_role, _connection, open) => open());
 }
 
 export async function closeSessions(sessions: Partial<StageSessions>): Promise<void> {
@@ -78,27 +88,10 @@ export class StageSessionPool {
     this.now = options.now ?? Date.now;
   }
 
-  async acquire(config: PipelineConfig, stage: StageName): Promise<StageSessions> {
-    const open = openers(config, stage);
-    const { connections } = config;
-    const opened: Partial<StageSessions> = {};
-    try {
-      opened.analytics = await this.take(
-        poolKey(stage, 'analytics', connections.analytics),
-        open.analytics,
-      );
-      if (open.source)
-        opened.source = await this.take(poolKey(stage, 'source', connections.source), open.source);
-      if (open.replica)
-        opened.replica = await this.take(
-          poolKey(stage, 'replica', connections.replication),
-          open.replica,
-        );
-    } catch (error) {
-      await closeSessions(opened);
-      throw error;
-    }
-    return opened as StageSessions;
+  acquire(config: PipelineConfig, stage: StageName): Promise<StageSessions> {
+    return stageSessions(config, stage, (role, connection, open) =>
+      this.take(poolKey(stage, role, connection), open),
+    );
   }
 
   /** After a success the sessions wait for the next task; after a failure their state is unknown: closed. */
