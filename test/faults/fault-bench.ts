@@ -31,7 +31,7 @@ import {
   LOCAL_PG,
   testDatabaseName,
 } from '../helpers/local-databases';
-import { CLINIC_SPREAD } from '../helpers/pipeline-fixture';
+import { CLINIC_SPREAD, terminateDuringCopy } from '../helpers/pipeline-fixture';
 
 export const exec = promisify(execFile);
 
@@ -82,32 +82,31 @@ export class Emitted {
   }
 }
 
-type Hook = (sql: string, session: MysqlSession | PgSession) => Promise<void>;
+type Session = MysqlSession | PgSession;
 
 /**
- * The session pool of the real run, with a statement hook: a scenario injects its fault (a real
- * KILL CONNECTION, pg_terminate_backend, a held lock) just before a chosen statement of a chosen
- * stage. The sessions themselves are the production ones.
+ * The session pool of the real run, with a fault injector: per stage and role, `wrap` may put a
+ * proxy around the production session (see `withStatementHook`, `terminateFirstCopy`), so a
+ * scenario injects its fault (a real KILL CONNECTION, pg_terminate_backend) at a chosen point.
  */
 export class HookedPool extends StageSessionPool {
-  private readonly originals = new WeakMap<object, object>();
-  constructor(private readonly hook: (stage: string, role: string) => Hook | undefined) {
+  private readonly originals = new WeakMap<object, Session>();
+  constructor(
+    private readonly wrap: (stage: string, role: string, session: Session) => Session | undefined,
+  ) {
     super();
   }
 
   override async acquire(...args: Parameters<StageSessionPool['acquire']>) {
     const [, stage] = args;
     const sessions = await super.acquire(...args);
-    const wrapped: StageSessions = { analytics: sessions.analytics };
-    for (const role of ['source', 'replica', 'analytics'] as const) {
-      const session = sessions[role];
-      const hook = this.hook(stage, role);
-      if (!session) continue;
-      const proxy = hook ? wrapSession(session, hook) : session;
+    const wrapped: Record<string, Session> = {};
+    for (const [role, session] of Object.entries(sessions) as [string, Session][]) {
+      const proxy = this.wrap(stage, role, session) ?? session;
       this.originals.set(proxy, session);
-      (wrapped as unknown as Record<string, unknown>)[role] = proxy;
+      wrapped[role] = proxy;
     }
-    return wrapped;
+    return wrapped as unknown as StageSessions;
   }
 
   override async release(sessions: Partial<StageSessions>, succeeded: boolean) {
@@ -118,22 +117,45 @@ export class HookedPool extends StageSessionPool {
   }
 }
 
-function wrapSession(session: MysqlSession | PgSession, hook: Hook): MysqlSession | PgSession {
-  if ('threadId' in session) return beforeEachCall(session, (sql) => hook(sql, session));
+/** A session that runs `hook(sql)` before every statement (COPY streams pass through). */
+export function withStatementHook(session: Session, hook: (sql: string) => Promise<void>): Session {
+  if ('threadId' in session) return beforeEachCall(session, hook);
   const pg = session as PgSession;
   return {
     get processId() {
       return pg.processId;
     },
     async query(sql, params) {
-      await hook(sql, pg);
+      await hook(sql);
       return pg.query(sql, params);
     },
-    copyFrom(sql) {
-      return pg.copyFrom(sql);
-    },
+    copyFrom: (sql) => pg.copyFrom(sql),
     close: () => pg.close(),
   } as PgSession;
+}
+
+/** A session whose first COPY matching `pattern` has its backend terminated mid-stream. */
+export function terminateFirstCopy(
+  session: PgSession,
+  pgAdmin: PgSession,
+  pattern: RegExp,
+  onFired: () => void,
+): PgSession {
+  const terminating = terminateDuringCopy(session, pgAdmin);
+  let fired = false;
+  return {
+    get processId() {
+      return session.processId;
+    },
+    query: (sql, params) => session.query(sql, params),
+    close: () => session.close(),
+    copyFrom(sql) {
+      if (fired || !pattern.test(sql)) return session.copyFrom(sql);
+      fired = true;
+      onFired();
+      return terminating.copyFrom(sql);
+    },
+  };
 }
 
 export interface FaultBench {

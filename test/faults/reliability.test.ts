@@ -13,7 +13,6 @@ import { rejectMalformedTableNames } from '../../core/pipeline/plan-run';
 import { ensureRunHistory, finishRun } from '../../core/pipeline/run-history';
 import { claimRun } from '../../core/pipeline/run-lock';
 import { ROOT_DIR } from '../../infra/build-app';
-import { terminateDuringCopy } from '../helpers/pipeline-fixture';
 import {
   CANARY,
   createFaultBench,
@@ -23,7 +22,9 @@ import {
   type FaultBench,
   HookedPool,
   TABLES,
+  terminateFirstCopy,
   waitFor,
+  withStatementHook,
 } from './fault-bench';
 
 /**
@@ -164,16 +165,16 @@ describe('connections killed mid-stage, through the local state machine', () => 
   it('MariaDB KILL CONNECTION on the source during extract: retried, the run succeeds', async () => {
     let seen = 0;
     let killed = false;
-    const pool = new HookedPool((stage, role) =>
+    const pool = new HookedPool((stage, role, session) =>
       stage === 'extract' && role === 'source'
-        ? async (sql, session) => {
+        ? withStatementHook(session, async (sql) => {
             if (!killed && /procedurelog/.test(sql) && ++seen === 3) {
               killed = true;
               await bench.admin.execute(
                 `KILL CONNECTION ${Number((session as MysqlSession).threadId)}`,
               );
             }
-          }
+          })
         : undefined,
     );
     await expectRetriedOnce(pool, 'LambdaExtract', () => killed);
@@ -182,47 +183,29 @@ describe('connections killed mid-stage, through the local state machine', () => 
   it('pg_terminate_backend mid-COPY during load: retried, the run succeeds', async () => {
     await bench.dayOfChanges();
     let fired = false;
-    const pool = new HookedPool(() => undefined);
-    const acquire = pool.acquire.bind(pool);
-    pool.acquire = async (config, stage) => {
-      const sessions = await acquire(config, stage);
-      if (stage !== 'load' || fired) return sessions;
-      const analytics = sessions.analytics;
-      const terminating = terminateDuringCopy(analytics, bench.pgAdmin);
-      return {
-        ...sessions,
-        analytics: {
-          get processId() {
-            return analytics.processId;
-          },
-          query: (sql, params) => analytics.query(sql, params),
-          close: () => analytics.close(),
-          copyFrom(sql) {
-            if (!fired && /procedurelog/.test(sql)) {
-              fired = true;
-              return terminating.copyFrom(sql);
-            }
-            return analytics.copyFrom(sql);
-          },
-        } as PgSession,
-      };
-    };
+    const pool = new HookedPool((stage, role, session) =>
+      stage === 'load' && role === 'analytics' && !fired
+        ? terminateFirstCopy(session as PgSession, bench.pgAdmin, /procedurelog/, () => {
+            fired = true;
+          })
+        : undefined,
+    );
     await expectRetriedOnce(pool, 'LambdaLoad', () => fired);
   });
 
   it('pg_terminate_backend during transform: retried, the run succeeds', async () => {
     await bench.dayOfChanges();
     let fired = false;
-    const pool = new HookedPool((stage, role) =>
+    const pool = new HookedPool((stage, role, session) =>
       stage === 'transform' && role === 'analytics'
-        ? async (sql, session) => {
+        ? withStatementHook(session, async (sql) => {
             if (!fired && /^\s*(WITH|INSERT INTO)\b.*"procedurelog"/s.test(sql)) {
               fired = true;
               await bench.pgAdmin.query('SELECT pg_terminate_backend($1)', [
                 (session as PgSession).processId,
               ]);
             }
-          }
+          })
         : undefined,
     );
     await expectRetriedOnce(pool, 'LambdaTransform', () => fired);
@@ -231,14 +214,14 @@ describe('connections killed mid-stage, through the local state machine', () => 
   it('a connection killed on every attempt: the run fails loudly naming table and stage; the next run converges', async () => {
     await bench.dayOfChanges();
     const alerts: string[] = [];
-    const pool = new HookedPool((stage, role) =>
+    const pool = new HookedPool((stage, role, session) =>
       stage === 'extract' && role === 'replica'
-        ? async (sql, session) => {
+        ? withStatementHook(session, async (sql) => {
             if (/procedurelog/.test(sql) && /^\s*(INSERT|REPLACE|LOAD DATA|DELETE)/.test(sql))
               await bench.admin.execute(
                 `KILL CONNECTION ${Number((session as MysqlSession).threadId)}`,
               );
-          }
+          })
         : undefined,
     );
     const result = await bench.run(undefined, {
