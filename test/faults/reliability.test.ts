@@ -249,11 +249,28 @@ describe('runner processes killed with SIGKILL mid-table', () => {
       '--tables',
       ...TABLES,
     ]);
-    await waitFor(() => replicaBusyWith('procedurelog'), 60_000, 'the extract of procedurelog');
+    // Killed while its Fargate child is in the middle of that table's extract.
+    await waitFor(
+      async () => (await replicaBusyWith(FARGATE_TABLE)) && fargateChildren().length > 0,
+      60_000,
+      'the Fargate extract',
+    );
     child.kill('SIGKILL');
     await done;
     // The Fargate child of the killed runner stops with it.
     await waitFor(async () => fargateChildren().length === 0, 10_000, 'the Fargate child to exit');
+    // It stopped with its runner rather than finishing the table on its own.
+    const analytics = await openPg(bench.config.pipeline.connections.analytics, { label: 'check' });
+    try {
+      const finished = await analytics.query(
+        `SELECT 1 FROM etl_meta.stage_results s JOIN etl_meta.runs r USING (run_id)
+          WHERE r.status = 'running' AND s.table_name = $1 AND s.stage = 'extract' AND s.status = 'succeeded'`,
+        [FARGATE_TABLE],
+      );
+      expect(finished).toEqual([]);
+    } finally {
+      await analytics.close();
+    }
     const rerun = cli(['run', '--config', 'pipeline.yml', '--tables', ...TABLES]);
     const { code, out } = await rerun.done;
     expect(out).toMatch(/had been killed before it finished: marked interrupted/);
