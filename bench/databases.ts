@@ -1,8 +1,13 @@
+import { PipelineConfigSchema } from '../config/schema';
 import { openMysql } from '../core/db/mysql-adapter';
 import { openPg } from '../core/db/pg-adapter';
-import type { ExtractDeps } from '../core/extract/extract-table';
-import type { LoadDeps } from '../core/load/load-table';
 import { silentLogger } from '../core/logging/logger';
+import {
+  closeSessions,
+  openStageSessions,
+  type SessionsByRole,
+} from '../core/pipeline/session-pool';
+import { stageDependencies } from '../core/pipeline/stage-registry';
 
 /** Databases the benchmarks create on the local servers (never the demo's or a clinic's). */
 export const BENCH_DB = {
@@ -34,41 +39,23 @@ export async function openAdmins() {
   return { mysql, pg, close: () => Promise.all([mysql.close(), pg.close()]) };
 }
 
+/** The pipeline configuration of the benchmark databases (every other setting at its default). */
+export const BENCH_CONFIG = PipelineConfigSchema.parse({
+  connections: {
+    source: { ...LOCAL_MYSQL, database: BENCH_DB.source },
+    replication: { ...LOCAL_MYSQL, database: BENCH_DB.replica },
+    analytics: { ...LOCAL_PG, database: BENCH_DB.analytics },
+  },
+});
+
 /** The stage sessions on the benchmark databases, and the extract and load dependencies over them. */
 export async function openBenchStages() {
-  const source = await openMysql(
-    { ...LOCAL_MYSQL, database: BENCH_DB.source },
-    { label: 'source', readOnly: true },
-  );
-  const replica = await openMysql(
-    { ...LOCAL_MYSQL, database: BENCH_DB.replica },
-    { label: 'replication', readOnly: false, localInfile: true },
-  );
-  const analytics = await openPg(
-    { ...LOCAL_PG, database: BENCH_DB.analytics },
-    { label: 'analytics' },
-  );
-  const extract: ExtractDeps = {
-    source,
-    replica,
-    sourceDatabase: BENCH_DB.source,
-    replicaDatabase: BENCH_DB.replica,
-    settings: { batchSize: 5000, overlapMinutes: 5, reconcileEveryRuns: 7 },
-    logger: silentLogger,
-  };
-  const load: LoadDeps = {
-    replica,
-    analytics,
-    replicaDatabase: BENCH_DB.replica,
-    schemas: { raw: 'raw', meta: 'etl_meta' },
-    settings: { batchSize: 5000 },
-    logger: silentLogger,
-  };
+  const sessions = (await openStageSessions(BENCH_CONFIG, ['source', 'replica'])) as SessionsByRole;
   return {
-    replica,
-    analytics,
-    extract,
-    load,
-    close: () => Promise.all([source.close(), replica.close(), analytics.close()]),
+    replica: sessions.replica,
+    analytics: sessions.analytics,
+    extract: stageDependencies.extract(BENCH_CONFIG, sessions, silentLogger),
+    load: stageDependencies.load(BENCH_CONFIG, sessions, silentLogger),
+    close: () => closeSessions(sessions),
   };
 }

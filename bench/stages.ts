@@ -10,8 +10,9 @@ import { discoverSchema } from '../core/discovery/discover-schema';
 import { extractTable } from '../core/extract/extract-table';
 import { loadTable } from '../core/load/load-table';
 import { silentLogger } from '../core/logging/logger';
+import { stageDependencies } from '../core/pipeline/stage-registry';
 import { transformTable } from '../core/transform/transform-table';
-import { BENCH_DB, LOCAL_MYSQL, openAdmins, openBenchStages } from './databases';
+import { BENCH_CONFIG, BENCH_DB, LOCAL_MYSQL, openAdmins, openBenchStages } from './databases';
 import { type Comparison, compare, median } from './harness';
 
 /**
@@ -178,12 +179,12 @@ export async function benchStages(
         for (let i = 0; i < repeats; i++) {
           const t0 = process.hrtime.bigint();
           await transformTable(
+            stageDependencies.transform(BENCH_CONFIG, { analytics }, silentLogger),
             {
-              analytics,
-              schemas: { raw: 'raw', public: 'public', meta: 'etl_meta' },
-              logger: silentLogger,
+              runId: 'bench',
+              table,
+              mode: 'full',
             },
-            { runId: 'bench', table, mode: 'full' },
           );
           transformRuns.push(Number(process.hrtime.bigint() - t0) / 1e9);
         }

@@ -9,9 +9,10 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { PipelineConfig } from '../config/schema';
-import { ConfigError } from '../core/errors';
-import type { RunInput } from '../core/pipeline/plan-run';
-import type { RunStatus } from './commands/status';
+import { stageInputOfTask } from '../contract/container-environment';
+import { ConfigError } from '../contract/errors';
+import type { RunInput } from '../contract/stage';
+import type { RunStatus } from './run-status';
 
 /**
  * `--target aws`: the deployed state machine, through the Step Functions API. Its ARN comes from
@@ -141,16 +142,9 @@ async function stagesFromHistory(
     let scheduled: HistoryEvent | undefined = event;
     while (scheduled && scheduled.type !== 'TaskScheduled')
       scheduled = byId.get(scheduled.previousEventId ?? -1);
-    const parameters = safeJson(scheduled?.taskScheduledEventDetails?.parameters);
-    const payload = (parameters.Payload ?? parameters) as { table?: string; stage?: string };
-    const env = ((
-      parameters.Overrides as {
-        ContainerOverrides?: { Environment?: { Name: string; Value: string }[] }[];
-      }
-    )?.ContainerOverrides?.[0]?.Environment ?? []) as { Name: string; Value: string }[];
-    const table = payload.table ?? env.find((e) => e.Name === 'ETL_TABLE')?.Value;
-    const stage = payload.stage ?? env.find((e) => e.Name === 'ETL_STAGE')?.Value;
-    if (!table || !stage) continue;
+    const input = stageInputOfTask(safeJson(scheduled?.taskScheduledEventDetails?.parameters));
+    if (!input) continue;
+    const { table, stage } = input;
     const output = safeJson(event.taskSucceededEventDetails?.output);
     stages.push({
       table,

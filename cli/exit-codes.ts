@@ -1,19 +1,9 @@
-import {
-  AuthenticationError,
-  ConfigError,
-  ConnectionRefusedError,
-  ConnectionTimeoutError,
-  DatabaseNotFoundError,
-  EtlError,
-  HostNotFoundError,
-  TlsError,
-  UnknownTableError,
-} from '../core/errors';
+import { EtlError } from '../contract/errors';
 
 /** Exit codes of every command: documented in docs/cli.md. */
 export const EXIT = {
   ok: 0,
-  /** Some tables failed, or a verification found differences. */
+  /** Some tables failed, a verification found differences, or another run holds the lock. */
   failed: 1,
   /** Usage or configuration error. */
   usage: 2,
@@ -21,19 +11,31 @@ export const EXIT = {
   connect: 3,
 } as const;
 
-const CONNECT_ERRORS = [
-  ConnectionRefusedError,
-  ConnectionTimeoutError,
-  HostNotFoundError,
-  AuthenticationError,
-  DatabaseNotFoundError,
-  TlsError,
-];
+/** Error classes (by `name`, as they also come back from the state machine) that mean bad input. */
+const USAGE_ERRORS: ReadonlySet<string> = new Set(['ConfigError', 'UnknownTableError']);
+
+/**
+ * Error classes that mean a database could not be reached at all. A connection that was reached
+ * and then lost (`ConnectionLostError`) is a failure of the run (1), not of reaching it.
+ */
+const CONNECT_ERRORS: ReadonlySet<string> = new Set([
+  'ConnectionRefusedError',
+  'ConnectionTimeoutError',
+  'HostNotFoundError',
+  'AuthenticationError',
+  'DatabaseNotFoundError',
+  'TlsError',
+]);
+
+/** The exit code of an error class, by its name: the one mapping, for thrown errors and for the names a state machine execution fails with. */
+export function exitCodeForErrorName(name: string): number {
+  if (USAGE_ERRORS.has(name)) return EXIT.usage;
+  if (CONNECT_ERRORS.has(name)) return EXIT.connect;
+  return EXIT.failed;
+}
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof ConfigError || error instanceof UnknownTableError) return EXIT.usage;
-  if (CONNECT_ERRORS.some((cls) => error instanceof cls)) return EXIT.connect;
-  return EXIT.failed;
+  return error instanceof EtlError ? exitCodeForErrorName(error.name) : EXIT.failed;
 }
 
 /** One line (or block) for the terminal: our messages are PHI-free; foreign errors show only their class. */

@@ -1,50 +1,28 @@
-import nodemailer from 'nodemailer';
 import type { PipelineConfig } from '../config/schema';
-import type { Alert } from '../infra/local/local-runner';
-import { slackPayload } from '../lambdas/slack';
+import { type Alert, type AlertChannel, consoleChannel, deliverAlert } from '../core/alerts/alert';
+import { slackChannel } from '../core/alerts/slack-channel';
+import { smtpChannel } from '../core/alerts/smtp-channel';
 
 /**
- * Alerts of a local run (failed tables, the run summary): always on the console, and to Slack and
- * e-mail when configured (`alerts.slack_webhook_url`, `alerts.smtp` with `alerts.email`). In AWS
- * the same alerts go through SNS. An alert that cannot be delivered is reported, never fatal.
+ * The channels of a local run's alerts (failed tables, the run summary): always the console, and
+ * Slack and e-mail when configured (`alerts.slack_webhook_url`, `alerts.smtp` with
+ * `alerts.email`). In AWS the same alert texts go through SNS, and the Slack notifier uses the
+ * same Slack channel.
  */
-export function localAlertSink(config: PipelineConfig, out: (line: string) => void) {
+export function localAlertChannels(
+  config: PipelineConfig,
+  out: (line: string) => void,
+): AlertChannel[] {
   const { alerts } = config;
-  const mailer = alerts.smtp
-    ? nodemailer.createTransport({
-        host: alerts.smtp.host,
-        port: alerts.smtp.port,
-        secure: alerts.smtp.secure,
-        ...(alerts.smtp.user
-          ? { auth: { user: alerts.smtp.user, pass: alerts.smtp.password ?? '' } }
-          : {}),
-      })
-    : null;
-  return async (alert: Alert): Promise<void> => {
-    out(`ALERT ${alert.subject}: ${alert.message}`);
-    if (alerts.slack_webhook_url) {
-      try {
-        const response = await fetch(alerts.slack_webhook_url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(slackPayload(alert.subject, alert.message)),
-        });
-        if (!response.ok) out(`(Slack alert not delivered: HTTP ${response.status})`);
-      } catch {
-        out('(Slack alert not delivered: webhook unreachable)');
-      }
-    }
-    if (mailer && alerts.smtp && alerts.email.length > 0) {
-      try {
-        await mailer.sendMail({
-          from: alerts.smtp.from,
-          to: alerts.email,
-          subject: alert.subject,
-          text: alert.message,
-        });
-      } catch {
-        out('(e-mail alert not delivered: SMTP server refused or unreachable)');
-      }
-    }
-  };
+  const channels = [consoleChannel(out)];
+  const url = alerts.slack_webhook_url;
+  if (url) channels.push(slackChannel(async () => url));
+  if (alerts.smtp && alerts.email.length > 0) channels.push(smtpChannel(alerts.smtp, alerts.email));
+  return channels;
+}
+
+/** Delivers each alert to every local channel; a failed delivery is reported, never fatal. */
+export function localAlertSink(config: PipelineConfig, out: (line: string) => void) {
+  const channels = localAlertChannels(config, out);
+  return (alert: Alert): Promise<void> => deliverAlert(channels, alert, out);
 }

@@ -1,17 +1,17 @@
 import type { LoadedConfig } from '../config/load-config';
+import { stageInputOfTask } from '../contract/container-environment';
+import { RunInProgressError } from '../contract/errors';
+import { type RunInput, type RunPlan, type RunSummary, StageOutputSchema } from '../contract/stage';
 import { quoteMysql, quotePg } from '../core/db/identifiers';
 import { openMysql } from '../core/db/mysql-adapter';
 import { openPg } from '../core/db/pg-adapter';
-import { RunInProgressError } from '../core/errors';
 import { createLocalLogger } from '../core/logging/local-logger';
 import { silentLogger } from '../core/logging/logger';
-import type { RunInput, RunPlan } from '../core/pipeline/plan-run';
-import { ensureRunHistory, type RunSummary } from '../core/pipeline/run-history';
+import { ensureRunHistory } from '../core/pipeline/run-history';
 import { holdLocalRunLock } from '../core/pipeline/run-lock';
-import type { StageOutput } from '../core/pipeline/stage-runner';
+import { createPlanHandler } from '../core/runtime';
 import { type LocalRunResult, runLocally } from '../infra/local/local-runner';
-import { createPlanHandler } from '../lambdas/handlers';
-import { describeError, EXIT, exitCodeFor } from './exit-codes';
+import { describeError, EXIT, exitCodeFor, exitCodeForErrorName } from './exit-codes';
 import { localAlertSink } from './local-alerts';
 import { type Progress, plainProgress, terminalProgress } from './progress';
 
@@ -102,18 +102,20 @@ async function runAndReport(
     wrapHandlers: (state, handler) => {
       if (!/^(Lambda|Fargate)(Extract|Load|Transform)$/.test(state)) return handler;
       return async (event) => {
-        const table = tableOf(event);
+        const table = stageInputOfTask(event)?.table ?? '?';
         const stage = state.replace(/^(Lambda|Fargate)/, '').toLowerCase();
         progress.stageStarted(table, stage, state.startsWith('Fargate') ? 'fargate' : 'lambda');
         const t0 = Date.now();
         try {
-          const output = (await handler(event)) as Partial<StageOutput> & {
-            Output?: Partial<StageOutput>;
-          };
+          const output = await handler(event);
+          // A Lambda task returns the stage output; a Fargate task carries it as `Output`.
+          const stageOutput = StageOutputSchema.safeParse(
+            (output as { Output?: unknown }).Output ?? output,
+          );
           progress.stageDone(
             table,
             stage,
-            output.rows ?? output.Output?.rows ?? 0,
+            stageOutput.success ? stageOutput.data.rows : 0,
             (Date.now() - t0) / 1000,
           );
           return output;
@@ -127,12 +129,8 @@ async function runAndReport(
 
   if (result.status === 'failed' && result.error !== 'TablesFailed') {
     // The Plan step itself failed: a usage problem (unknown table) or a database it cannot reach.
-    const message = `${result.error}: ${result.cause ?? ''}`;
-    out(message);
-    if (result.error === 'UnknownTableError' || result.error === 'ConfigError') return EXIT.usage;
-    if (/Connection|HostNotFound|Authentication|DatabaseNotFound|Tls/.test(String(result.error)))
-      return EXIT.connect;
-    return EXIT.failed;
+    out(`${result.error}: ${result.cause ?? ''}`);
+    return exitCodeForErrorName(String(result.error));
   }
   const output = (result.output ?? {}) as Partial<RunPlan> & { summary?: RunSummary };
   if (input.dryRun) {
@@ -177,17 +175,6 @@ export function printPlan(plan: RunPlan, out: (line: string) => void): void {
       `${String(t.priority).padEnd(9)}${t.table.padEnd(28)}${t.estimatedRows.toLocaleString('en-US').padStart(11)}  ${t.runner.padEnd(8)}${(t.mode === 'full' ? 'full (--force)' : 'incremental').padEnd(12)}${t.strategy} (${t.strategyReason})`,
     );
   }
-}
-
-function tableOf(event: unknown): string {
-  const direct = (event as { table?: string }).table;
-  if (direct) return direct;
-  const env = (
-    event as {
-      Overrides?: { ContainerOverrides?: { Environment?: { Name: string; Value: string }[] }[] };
-    }
-  ).Overrides?.ContainerOverrides?.[0]?.Environment;
-  return env?.find((e) => e.Name === 'ETL_TABLE')?.Value ?? '?';
 }
 
 /**

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { closest } from 'fastest-levenshtein';
 import { type Document, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../core/errors';
+import { ConfigError } from '../contract/errors';
 import {
   type PipelineConfig,
   PipelineConfigSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IDENTIFIER, RunnerSchema, StrategySchema } from '../contract/stage';
 
 /**
  * The zod schemas of `config/pipeline.yml` and `config/tables.yml`. Every object is strict
@@ -24,7 +25,6 @@ const bool = () =>
     return v;
   }, z.boolean());
 
-export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const identifier = () =>
   z.string().regex(IDENTIFIER, 'must be a plain identifier (letters, digits, underscore)');
 
@@ -98,9 +98,6 @@ export const ConnectionsSchema = z.strictObject({
 
 const stage = (timeoutMinutes: number) =>
   z.strictObject({ timeout_minutes: int(1, 24 * 60).default(timeoutMinutes) });
-
-export const STRATEGIES = ['timestamp', 'append', 'reconcile', 'full'] as const;
-export const RUNNERS = ['lambda', 'fargate'] as const;
 
 export const PipelineConfigSchema = z.strictObject({
   general: z
@@ -218,10 +215,10 @@ export type AnalyticsConnectionConfig = PipelineConfig['connections']['analytics
 
 export const TableOverrideSchema = z.strictObject({
   priority: int(0, 1_000_000).optional(),
-  strategy: z.enum(STRATEGIES).optional(),
+  strategy: StrategySchema.optional(),
   change_column: identifier().optional(),
   batch_size: int(1, 1_000_000).optional(),
-  runner: z.enum(RUNNERS).optional(),
+  runner: RunnerSchema.optional(),
   exclude: bool().optional(),
 });
 export type TableOverride = z.infer<typeof TableOverrideSchema>;

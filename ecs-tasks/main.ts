@@ -1,16 +1,20 @@
-import { configFromEnvironment, overridesFromEnvironment } from '../lambdas/runtime-config';
-import { consoleLogger, runContainerStage } from './entrypoint';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { consoleLogger, contextFromEnvironment, runContainerStage } from '../core/runtime';
 
-/** Container entry (AWS and the local runner): configuration from the environment. */
+/**
+ * The Fargate task's entry (in AWS, and as the local runner's child process): one stage of one
+ * table, its input in the container environment, its configuration from the environment and
+ * Secrets Manager. The exit code is the outcome: 0 ok, 1 failed.
+ */
 if (process.env.ETL_EXIT_WITH_PARENT === '1') {
   // Run locally as a child: if the runner dies (even by SIGKILL), its end of stdin closes; stop too,
   // as Step Functions stops the task of an aborted execution.
   process.stdin.on('end', () => process.exit(137));
   process.stdin.resume();
 }
+const readSecret = (secretId: string) => getSecret(secretId, { transform: 'json', maxAge: 300 });
 const code = await runContainerStage(process.env, {
-  config: () => configFromEnvironment(),
-  overrides: () => overridesFromEnvironment(),
+  ...contextFromEnvironment(process.env, readSecret),
   logger: consoleLogger({ service: 'etl-stage-task' }),
 });
 process.exit(code);

@@ -1,8 +1,8 @@
 import { Command } from '@commander-js/extra-typings';
 import { openMysql } from '../../core/db/mysql-adapter';
 import { discoverSchema } from '../../core/discovery/discover-schema';
-import { writeDiscoveryLog } from '../../core/discovery/discovery-log';
-import { planTables } from '../../core/discovery/table-plan';
+import { writeDiscoveryLog } from '../../core/pipeline/discovery-log';
+import { planTables } from '../../core/pipeline/table-plan';
 import { configFrom } from '../config-context';
 
 export function discoverCommand(): Command {

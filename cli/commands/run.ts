@@ -1,5 +1,5 @@
 import { Command, Option } from '@commander-js/extra-typings';
-import { ConfigError } from '../../core/errors';
+import { ConfigError } from '../../contract/errors';
 import { startAwsRun } from '../aws-target';
 import { configFrom } from '../config-context';
 import { EXIT } from '../exit-codes';

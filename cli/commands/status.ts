@@ -4,25 +4,7 @@ import { quotePg } from '../../core/db/identifiers';
 import { openPg } from '../../core/db/pg-adapter';
 import { awsRunStatus } from '../aws-target';
 import { configFrom } from '../config-context';
-
-export interface RunStatus {
-  runs: {
-    runId: string;
-    status: string;
-    startedAt: string;
-    finishedAt: string | null;
-    tablesTotal: number;
-    tablesFailed: number;
-  }[];
-  latest: {
-    table: string;
-    stage: string;
-    status: string;
-    rows: number;
-    durationMs: number;
-    errorClass: string | null;
-  }[];
-}
+import type { RunStatus } from '../run-status';
 
 export function statusCommand(): Command {
   return new Command('status')

@@ -1,8 +1,8 @@
 import { Command } from '@commander-js/extra-typings';
 import type { PipelineConfig } from '../../config/schema';
+import { EtlError, ReadOnlyViolationError } from '../../contract/errors';
 import { openMysql } from '../../core/db/mysql-adapter';
 import { openPg } from '../../core/db/pg-adapter';
-import { EtlError, ReadOnlyViolationError } from '../../core/errors';
 import { configFrom } from '../config-context';
 import { EXIT } from '../exit-codes';
 

@@ -15,7 +15,7 @@ import {
   TlsError,
   TooManyConnectionsError,
   UnknownTableError,
-} from '../errors';
+} from '../../contract/errors';
 
 /**
  * The one place where driver errors (mysql2, pg, node:net, node:tls) become the core's named

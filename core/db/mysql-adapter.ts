@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Connection as CallbackConnection } from 'mysql2';
 import mysql from 'mysql2/promise';
 import type { ConnectionConfig } from '../../config/schema';
-import type { ErrorContext } from '../errors';
+import type { ErrorContext } from '../../contract/errors';
 import { classifyDatabaseError, classifyStreamErrors } from './classify-error';
 import type { MysqlSession } from './ports';
 

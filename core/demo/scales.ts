@@ -1,4 +1,4 @@
-import { CORE_TABLES } from '../discovery/table-plan';
+import { CORE_TABLES } from '../opendental/core-tables';
 import { odSchema, realClinicRowCounts } from '../opendental/reference';
 
 export const SCALES = ['tiny', 'small', 'clinic'] as const;

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
+import { ConfigError, ValidationError } from '../../contract/errors';
 import { quoteMysql } from '../db/identifiers';
 import { tsvField } from '../db/mysql-tsv';
 import type { MysqlSession } from '../db/ports';
-import { ConfigError, ValidationError } from '../errors';
 import { odSchema } from '../opendental/reference';
 import schemaSql from '../opendental/schema-sql';
 import { clinicRules } from './clinic-rules';

@@ -37,6 +37,11 @@ export interface DiscoveredTable {
   changeColumn: string | null;
 }
 
+/** The primary key column, when the key has exactly one (the incremental paths need one). */
+export function keyColumn(table: Pick<DiscoveredTable, 'primaryKey'>): string | null {
+  return table.primaryKey.length === 1 ? (table.primaryKey[0] as string) : null;
+}
+
 export interface SchemaDiscovery {
   database: string;
   serverVersion: string;

@@ -1,16 +1,21 @@
-import { IDENTIFIER } from '../../config/schema';
+import { UnknownTableError, ValidationError } from '../../contract/errors';
+import { IDENTIFIER, type Strategy } from '../../contract/stage';
 import { quoteMysql } from '../db/identifiers';
 import type { MysqlSession } from '../db/ports';
-import { type DiscoveredTable, discoverSchema } from '../discovery/discover-schema';
-import { chooseStrategy, type Strategy } from '../discovery/table-plan';
-import { UnknownTableError, ValidationError } from '../errors';
+import { countRows } from '../db/table-reader';
+import { type DiscoveredTable, discoverSchema, keyColumn } from '../discovery/discover-schema';
+import { ensureReplicaChangeLog } from '../handoff/replica-change-log';
 import type { Logger } from '../logging/logger';
-import { ensureBookkeeping, inTransaction, readState, writeState } from './change-log';
-import { copyFull } from './full-copy';
-import { appendPass, timestampPass } from './incremental';
-import { reconcileTable } from './reconcile';
-import { planSchemaSync } from './schema-sync';
-import { countRows } from './source-reader';
+import { type ExtractState, ensureExtractState, readState, writeState } from './extract-state';
+import { planSchemaSync, type SchemaPlan } from './schema-sync';
+import {
+  chooseStrategy,
+  EXTRACT_STRATEGIES,
+  runnableStrategy,
+  type StrategyContext,
+  type StrategyOutcome,
+} from './strategies';
+import { compareAndRepair } from './strategies/reconcile';
 
 export interface ExtractDeps {
   /** Read-only session on the OpenDental production database. */
@@ -66,152 +71,113 @@ export async function extractTable(deps: ExtractDeps, input: ExtractInput): Prom
       stage: 'extract',
     });
   }
-  const { source, replica, logger } = deps;
-  const log = logger.child({ table: input.table, stage: 'extract', runId: input.runId });
-  const context = { table: input.table, stage: 'extract' as const };
+  const { source, replica } = deps;
+  const log = deps.logger.child({ table: input.table, stage: 'extract', runId: input.runId });
   const [sourceTable] = (await discoverSchema(source, deps.sourceDatabase, [input.table])).tables;
-  if (!sourceTable) throw new UnknownTableError('table does not exist in the source', context);
-
+  if (!sourceTable) {
+    throw new UnknownTableError('table does not exist in the source', {
+      table: input.table,
+      stage: 'extract',
+    });
+  }
   // OpenDental's own non-strict mode: zero dates and explicit key 0 are stored as they are.
   await replica.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', foreign_key_checks = 0");
-  await ensureBookkeeping(replica);
+  await ensureReplicaChangeLog(replica);
+  await ensureExtractState(replica);
   const [replicaTable] = (await discoverSchema(replica, deps.replicaDatabase, [input.table]))
     .tables;
   const showCreate = await showCreateTable(source, input.table);
   const schema = planSchemaSync(sourceTable, replicaTable, showCreate);
   const state = await readState(replica, input.table);
-  const batchSize = input.batchSize ?? deps.settings.batchSize;
-
   const table: DiscoveredTable = {
     ...sourceTable,
     changeColumn: input.changeColumn === undefined ? sourceTable.changeColumn : input.changeColumn,
   };
-  let strategy: Strategy =
-    table.primaryKey.length !== 1
-      ? 'full'
-      : (input.strategy ??
-        chooseStrategy(table, { change_column: input.changeColumn ?? undefined }).strategy);
-  if (strategy === 'timestamp' && !table.changeColumn) strategy = 'reconcile';
-
-  let fullRefreshReason: string | null = null;
-  if (input.mode === 'full') fullRefreshReason = 'full refresh requested (--force)';
-  else if (schema.action === 'create') fullRefreshReason = schema.reason;
-  else if (schema.action === 'rebuild') fullRefreshReason = `schema change: ${schema.reason}`;
-  else if (!state) fullRefreshReason = 'no extract state yet';
-  else if (strategy === 'full')
-    fullRefreshReason =
-      table.primaryKey.length !== 1 ? 'no single-column primary key' : 'strategy full';
+  const wanted =
+    input.strategy ??
+    chooseStrategy(table, { change_column: input.changeColumn ?? undefined }).strategy;
+  const strategy = runnableStrategy(table, wanted);
+  const fullRefreshReason = whyFullCopy({ mode: input.mode, schema, state, strategy, table });
+  const schemaDetail = 'reason' in schema ? schema.reason : null;
   if (schema.action !== 'none')
-    log.info('schema check', {
-      action: schema.action,
-      detail: 'reason' in schema ? schema.reason : null,
-    });
+    log.info('schema check', { action: schema.action, detail: schemaDetail });
 
-  const result: ExtractResult = {
-    table: input.table,
-    strategy: fullRefreshReason ? 'full' : strategy,
-    fullRefreshReason,
-    schemaChange: { action: schema.action, detail: 'reason' in schema ? schema.reason : null },
-    reconciled: false,
-    rowsInserted: 0,
-    rowsUpdated: 0,
-    rowsDeleted: 0,
-    sourceRows: 0,
-    bytes: 0,
-    durationMs: 0,
-    watermark: null,
-  };
   const watermark = await sourceNow(source);
-  const transaction = <T>(work: () => Promise<T>) => inTransaction(replica, work);
-  const reconcile = async (keysOnly = false) => {
-    const outcome = await reconcileTable({
-      source,
-      replica,
-      table,
-      target: table.name,
-      rowsPerRange: batchSize * 10,
-      log: { runId: input.runId },
-      transaction,
-      keysOnly,
-    });
-    // A key-set pass does not count as the periodic full comparison.
-    if (!keysOnly) result.reconciled = true;
-    result.rowsInserted += outcome.inserted;
-    result.rowsUpdated += outcome.updated;
-    result.rowsDeleted += outcome.deleted;
-    result.bytes += outcome.bytes;
+  const context: StrategyContext = {
+    source,
+    replica,
+    table,
+    runId: input.runId,
+    batchSize: input.batchSize ?? deps.settings.batchSize,
+    state,
+    overlapMinutes: deps.settings.overlapMinutes,
+    showCreate,
+    replicaHasTable: Boolean(replicaTable),
   };
-
+  const passes: StrategyOutcome[] = [];
+  let reconciled = false;
   if (fullRefreshReason) {
     log.info('full copy', { reason: fullRefreshReason });
-    const copied = await copyFull({
-      source,
-      replica,
-      table,
-      showCreate,
-      batchSize,
-      runId: input.runId,
-      exists: Boolean(replicaTable),
-    });
-    result.rowsInserted = copied.rows;
-    result.bytes = copied.bytes;
+    passes.push(await EXTRACT_STRATEGIES.full.run(context));
   } else {
-    if (schema.action === 'alter') {
+    if (schema.action === 'alter')
       for (const statement of schema.statements) await replica.execute(statement);
-    }
+    const chosen = EXTRACT_STRATEGIES[strategy];
+    passes.push(await chosen.run(context));
+    reconciled = chosen.countsAsReconcile;
     const due =
       input.reconcile === true ||
       schema.action === 'alter' ||
-      strategy === 'reconcile' ||
       (state?.runs_since_reconcile ?? 0) + 1 >= deps.settings.reconcileEveryRuns;
-    if (strategy === 'timestamp' || strategy === 'append') {
-      const pass =
-        strategy === 'timestamp'
-          ? await timestampPass({
-              source,
-              replica,
-              table,
-              batchSize,
-              runId: input.runId,
-              since: state?.watermark ?? null,
-              overlapMinutes: deps.settings.overlapMinutes,
-            })
-          : await appendPass({ source, replica, table, batchSize, runId: input.runId });
-      result.rowsInserted += pass.inserted;
-      result.rowsUpdated += pass.updated;
-      result.bytes += pass.bytes;
+    if (!reconciled && due) {
+      passes.push(await EXTRACT_STRATEGIES.reconcile.run(context));
+      reconciled = true;
     }
-    if (due) await reconcile();
   }
 
   // Validation gate: the replica must have exactly the source's rows.
-  result.sourceRows = await countRows(source, table.name);
+  let sourceRows = await countRows(source, table.name);
   let replicaRows = await countRows(replica, table.name);
-  if (replicaRows !== result.sourceRows && !result.reconciled && table.primaryKey.length === 1) {
+  if (replicaRows !== sourceRows && !reconciled && keyColumn(table)) {
     // The incremental pass saw every stamped insert and edit: what is left are deletes (and
-    // unstamped inserts), which the key sets show without hashing whole rows.
+    // unstamped inserts), which the key sets show without hashing whole rows. A key-set pass
+    // does not count as the periodic full comparison.
     log.info('row counts differ after the incremental pass: reconciling key sets', {});
-    await reconcile(true);
-    result.sourceRows = await countRows(source, table.name);
+    passes.push(await compareAndRepair(context, { keysOnly: true }));
+    sourceRows = await countRows(source, table.name);
     replicaRows = await countRows(replica, table.name);
   }
-  if (replicaRows !== result.sourceRows) {
-    throw new ValidationError(
-      `replica has ${replicaRows} rows, source ${result.sourceRows}`,
-      context,
-    );
+  if (replicaRows !== sourceRows) {
+    throw new ValidationError(`replica has ${replicaRows} rows, source ${sourceRows}`, {
+      table: table.name,
+      stage: 'extract',
+    });
   }
 
+  const ran: Strategy = fullRefreshReason ? 'full' : strategy;
   await writeState(replica, {
     table_name: table.name,
-    strategy: result.strategy,
+    strategy: ran,
     watermark,
     runs_since_reconcile:
-      result.reconciled || fullRefreshReason ? 0 : (state?.runs_since_reconcile ?? 0) + 1,
+      reconciled || fullRefreshReason ? 0 : (state?.runs_since_reconcile ?? 0) + 1,
     last_run_id: input.runId,
   });
-  result.watermark = watermark;
-  result.durationMs = Date.now() - started;
+  const sum = (field: keyof StrategyOutcome) => passes.reduce((n, p) => n + p[field], 0);
+  const result: ExtractResult = {
+    table: input.table,
+    strategy: ran,
+    fullRefreshReason,
+    schemaChange: { action: schema.action, detail: schemaDetail },
+    reconciled,
+    rowsInserted: sum('inserted'),
+    rowsUpdated: sum('updated'),
+    rowsDeleted: sum('deleted'),
+    sourceRows,
+    bytes: sum('bytes'),
+    durationMs: Date.now() - started,
+    watermark,
+  };
   log.info('extracted', {
     strategy: result.strategy,
     inserted: result.rowsInserted,
@@ -221,6 +187,23 @@ export async function extractTable(deps: ExtractDeps, input: ExtractInput): Prom
     ms: result.durationMs,
   });
   return result;
+}
+
+/** Why this extract must copy the whole table (null: its strategy's pass will do). */
+function whyFullCopy(facts: {
+  mode: ExtractInput['mode'];
+  schema: SchemaPlan;
+  state: ExtractState | null;
+  strategy: Strategy;
+  table: DiscoveredTable;
+}): string | null {
+  if (facts.mode === 'full') return 'full refresh requested (--force)';
+  if (facts.schema.action === 'create') return facts.schema.reason;
+  if (facts.schema.action === 'rebuild') return `schema change: ${facts.schema.reason}`;
+  if (!facts.state) return 'no extract state yet';
+  if (facts.strategy === 'full')
+    return keyColumn(facts.table) ? 'strategy full' : 'no single-column primary key';
+  return null;
 }
 
 async function showCreateTable(source: MysqlSession, table: string): Promise<string> {

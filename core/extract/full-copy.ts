@@ -1,12 +1,13 @@
+import { ValidationError } from '../../contract/errors';
 import { quoteMysql } from '../db/identifiers';
 import type { MysqlSession } from '../db/ports';
+import { countRows, readChunks } from '../db/table-reader';
+import { inTransaction } from '../db/transactions';
 import type { DiscoveredTable } from '../discovery/discover-schema';
-import { ValidationError } from '../errors';
-import { inTransaction, logChanges } from './change-log';
+import { logReplicaChanges } from '../handoff/replica-change-log';
 import { reconcileTable } from './reconcile';
 import { replicaDdl, workTableName } from './replica-ddl';
 import { bulkLoad } from './replica-writer';
-import { countRows, readChunks } from './source-reader';
 
 /**
  * Full copy: the source's rows stream in key chunks into a shadow table (primary key only, bulk
@@ -79,7 +80,7 @@ export async function copyFull(options: {
   }
   // The marker is committed before the swap: a crash in between leaves the old table and a
   // marker, and the load then reloads a consistent table; the extract redoes the copy next run.
-  await logChanges(replica, table.name, options.runId, 'F', [null]);
+  await logReplicaChanges(replica, table.name, options.runId, 'F', [null]);
   if (options.exists) {
     await replica.execute(`DROP TABLE IF EXISTS ${quoteMysql(old)}`);
     await replica.execute(

@@ -1,9 +1,11 @@
 import { quoteMysql } from '../db/identifiers';
 import type { MysqlSession } from '../db/ports';
+import { rowHashExpression } from '../db/row-sql';
+import { readByKeys } from '../db/table-reader';
 import type { DiscoveredTable } from '../discovery/discover-schema';
+import { keyColumn } from '../discovery/discover-schema';
+import { chunkChecksumSelect, keySetChecksumSelect } from './checksum-sql';
 import { deleteKeys, upsertRows } from './replica-writer';
-import { chunkChecksumSelect, keyColumn, keySetChecksumSelect, rowHashExpression } from './row-sql';
-import { readByKeys } from './source-reader';
 
 /**
  * Checksum reconcile: split the key space into ranges of about `rowsPerRange` source rows, compare

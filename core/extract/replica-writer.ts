@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
+import { ValidationError } from '../../contract/errors';
 import { quoteMysql } from '../db/identifiers';
 import { tsvValue } from '../db/mysql-tsv';
 import type { MysqlSession, Row } from '../db/ports';
+import { isBinary } from '../db/row-sql';
 import type { DiscoveredTable } from '../discovery/discover-schema';
-import { ValidationError } from '../errors';
-import { logChanges } from './change-log';
-import { changeLogKey, keyColumn, loadDataColumns } from './row-sql';
+import { keyColumn } from '../discovery/discover-schema';
+import { logReplicaChanges } from '../handoff/replica-change-log';
 
 /** Rows per piece of a bulk stream. */
 const ROWS_PER_PIECE = 256;
@@ -70,7 +71,7 @@ export async function upsertRows(
         Object.fromEntries(table.primaryKey.map((k, i) => [k, row[keyIndexes[i] as number]])),
       ),
     );
-    await logChanges(replica, table.name, log.runId, 'U', keys);
+    await logReplicaChanges(replica, table.name, log.runId, 'U', keys);
   }
   return total;
 }
@@ -93,7 +94,7 @@ export async function deleteKeys(
       keys.slice(i, i + 1000),
     ]);
   }
-  if (log) await logChanges(replica, table.name, log.runId, 'D', keys);
+  if (log) await logReplicaChanges(replica, table.name, log.runId, 'D', keys);
 }
 
 /**
@@ -161,4 +162,22 @@ export async function bulkLoad(
 /** Row objects (as mysql2 returns them) to arrays in the table's column order. */
 export function toArrays(table: DiscoveredTable, rows: readonly Row[]): unknown[][] {
   return rows.map((row) => table.columns.map((c) => row[c.name] ?? null));
+}
+
+/** The key value as stored in the change log: the value itself, or a JSON array for composite keys. */
+export function changeLogKey(table: DiscoveredTable, row: Record<string, unknown>): string {
+  if (table.primaryKey.length === 1) return String(row[table.primaryKey[0] as string]);
+  return JSON.stringify(table.primaryKey.map((k) => row[k]));
+}
+
+/** The `(col, col, @blob)` target list and `SET blob = UNHEX(@blob)` of a LOAD DATA statement. */
+export function loadDataColumns(table: DiscoveredTable): { targets: string; set: string } {
+  const targets = table.columns.map((c, i) => (isBinary(c) ? `@b${i}` : quoteMysql(c.name)));
+  const sets = table.columns.flatMap((c, i) =>
+    isBinary(c) ? [`${quoteMysql(c.name)} = UNHEX(@b${i})`] : [],
+  );
+  return {
+    targets: `(${targets.join(', ')})`,
+    set: sets.length > 0 ? ` SET ${sets.join(', ')}` : '',
+  };
 }

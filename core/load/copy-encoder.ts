@@ -15,6 +15,18 @@ export interface Conversions {
   nulStripped: number;
 }
 
+export function emptyConversions(): Conversions {
+  return { zeroDateToNull: 0, nulStripped: 0 };
+}
+
+/** The sum of two conversion counts. */
+export function addConversions(a: Conversions, b: Conversions): Conversions {
+  return {
+    zeroDateToNull: a.zeroDateToNull + b.zeroDateToNull,
+    nulStripped: a.nulStripped + b.nulStripped,
+  };
+}
+
 export const COPY_NULL = '\\N';
 
 type Encoder = (value: unknown, conversions: Conversions) => string;

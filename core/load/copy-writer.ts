@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PgSession } from '../db/ports';
-import { type Conversions, rowEncoder } from './copy-encoder';
+import { type Conversions, emptyConversions, rowEncoder } from './copy-encoder';
 import type { RawColumn } from './type-mapping';
 
 /**
@@ -10,19 +10,29 @@ import type { RawColumn } from './type-mapping';
  */
 const ROWS_PER_PIECE = 256;
 
+export interface CopyOutcome {
+  rows: number;
+  bytes: number;
+  conversions: Conversions;
+}
+
 export async function copyRows(
   pg: PgSession,
-  copySql: string,
-  columns: readonly RawColumn[],
-  trailing: readonly string[],
-  chunks: AsyncIterable<unknown[][]>,
-  conversions: Conversions,
-): Promise<{ rows: number; bytes: number }> {
-  const encode = rowEncoder(columns, trailing);
+  options: {
+    /** The `COPY … FROM STDIN` statement. */
+    sql: string;
+    columns: readonly RawColumn[];
+    /** Values of the trailing metadata columns, the same on every row. */
+    trailing: readonly string[];
+    chunks: AsyncIterable<unknown[][]>;
+  },
+): Promise<CopyOutcome> {
+  const encode = rowEncoder(options.columns, options.trailing);
+  const conversions = emptyConversions();
   let rows = 0;
   let bytes = 0;
   async function* lines() {
-    for await (const chunk of chunks) {
+    for await (const chunk of options.chunks) {
       // Small pieces stay short-lived: one multi-megabyte string per chunk survives young-
       // generation collections and made garbage collection the largest cost of a load.
       for (let i = 0; i < chunk.length; i += ROWS_PER_PIECE) {
@@ -36,6 +46,6 @@ export async function copyRows(
       rows += chunk.length;
     }
   }
-  await pipeline(Readable.from(lines()), pg.copyFrom(copySql));
-  return { rows, bytes };
+  await pipeline(Readable.from(lines()), pg.copyFrom(options.sql));
+  return { rows, bytes, conversions };
 }

@@ -1,23 +1,20 @@
-import { IDENTIFIER } from '../../config/schema';
-import { quoteMysql, quotePg } from '../db/identifiers';
+import { UnknownTableError, ValidationError } from '../../contract/errors';
+import { IDENTIFIER } from '../../contract/stage';
+import { quotePg } from '../db/identifiers';
 import type { MysqlSession, PgSession } from '../db/ports';
-import { type DiscoveredTable, discoverSchema } from '../discovery/discover-schema';
-import { UnknownTableError, ValidationError } from '../errors';
-import { CHANGELOG_TABLE } from '../extract/change-log';
-import { keyColumn } from '../extract/row-sql';
-import { countRows, readByKeys, readChunks } from '../extract/source-reader';
+import { countRows, readChunks } from '../db/table-reader';
+import { pgTransaction } from '../db/transactions';
+import { type DiscoveredTable, discoverSchema, keyColumn } from '../discovery/discover-schema';
+import { type ChangeWindow, readChangeWindow } from '../handoff/change-log';
+import { ETL_COLUMNS } from '../handoff/raw-columns';
+import { replicaChangeLog } from '../handoff/replica-change-log';
 import type { Logger } from '../logging/logger';
+import { loadChanges } from './apply-replica-changes';
 import type { Conversions } from './copy-encoder';
-import { copyRows } from './copy-writer';
-import {
-  ensureLoadMeta,
-  pgTransaction,
-  RAW_CHANGELOG,
-  readLoadState,
-  writeLoadState,
-} from './load-state';
-import { createRawTable, planRawSchema, readRawColumns } from './raw-schema';
-import { ETL_COLUMNS, mapColumns, type RawColumn } from './type-mapping';
+import { loadFull } from './full-load';
+import { ensureLoadMeta, type LoadState, readLoadState, writeLoadState } from './load-state';
+import { planRawSchema, type RawSchemaPlan, readRawColumns } from './raw-schema';
+import { mapColumns, type RawColumn } from './type-mapping';
 
 export interface LoadDeps {
   /** Session on the replica (reads rows and the change log; prunes applied log entries). */
@@ -69,11 +66,14 @@ export async function loadTable(deps: LoadDeps, input: LoadInput): Promise<LoadR
   }
   const { replica, analytics: pg } = deps;
   const { raw, meta } = deps.schemas;
-  const context = { table: input.table, stage: 'load' as const };
   const log = deps.logger.child({ table: input.table, stage: 'load', runId: input.runId });
   const [table] = (await discoverSchema(replica, deps.replicaDatabase, [input.table])).tables;
-  if (!table) throw new UnknownTableError('table does not exist in the replica', context);
-
+  if (!table) {
+    throw new UnknownTableError('table does not exist in the replica', {
+      table: input.table,
+      stage: 'load',
+    });
+  }
   await ensureLoadMeta(pg, meta, raw);
   const name = table.name.toLowerCase();
   const columns = mapColumns(table.columns);
@@ -85,118 +85,59 @@ export async function loadTable(deps: LoadDeps, input: LoadInput): Promise<LoadR
     table.columns,
     await readRawColumns(pg, raw, name),
   );
-  const [head] = await replica.queryArrays(
-    `SELECT COALESCE(MAX(seq), 0) FROM ${CHANGELOG_TABLE} WHERE table_name = ?`,
-    [table.name],
-  );
-  const headSeq = String(head?.[0] ?? '0');
-  const cursor = state?.cursor ?? '0';
-  const [marker] = await replica.queryArrays(
-    `SELECT COUNT(*) FROM ${CHANGELOG_TABLE} WHERE table_name = ? AND op = 'F' AND seq > ? AND seq <= ?`,
-    [table.name, cursor, headSeq],
-  );
+  const changeLog = replicaChangeLog(replica);
+  const window = await readChangeWindow(changeLog, table.name, state?.cursor ?? '0');
+  const fullLoadReason = whyFullLoad({ mode: input.mode, schema, state, window, table });
+  const target = { schemas: deps.schemas, name, columns, trailing: trailingValues(input.runId) };
+  const saveCursor = (full: boolean) =>
+    writeLoadState(
+      pg,
+      meta,
+      { table_name: name, cursor: window.head, last_run_id: input.runId },
+      full,
+    );
 
-  let fullLoadReason: string | null = null;
-  if (input.mode === 'full') fullLoadReason = 'full load requested (--force)';
-  else if (schema.action === 'create') fullLoadReason = 'first load of this table';
-  else if (schema.action === 'reload') fullLoadReason = `schema change: ${schema.reason}`;
-  else if (!state) fullLoadReason = 'no load state yet';
-  else if (Number(marker?.[0]) > 0) fullLoadReason = 'full-refresh marker in the change log';
-  else if (!keyColumn(table)) fullLoadReason = 'no single-column primary key';
+  let outcome: Omit<
+    LoadResult,
+    'table' | 'mode' | 'fullLoadReason' | 'schemaChange' | 'durationMs' | 'cursor'
+  >;
+  if (fullLoadReason) {
+    log.info('full load', { reason: fullLoadReason });
+    const copied = await loadFull(pg, {
+      ...target,
+      chunks: readChunks(replica, table, { batchSize: deps.settings.batchSize }),
+      primaryKey: table.primaryKey.map((k) => k.toLowerCase()),
+      runId: input.runId,
+      inSwap: () => saveCursor(true),
+    });
+    outcome = { ...copied, rowsCopied: copied.rows, rowsUpserted: 0, rowsDeleted: 0, changes: 0 };
+  } else {
+    outcome = await pgTransaction(pg, async () => {
+      if (schema.action === 'add')
+        for (const statement of schema.statements) await pg.query(statement);
+      const applied = await loadChanges(pg, {
+        ...target,
+        replica,
+        table,
+        changeLog,
+        window,
+      });
+      await saveCursor(false);
+      return { ...applied, rowsCopied: 0 };
+    });
+  }
 
+  await checkAgainstReplica(deps, table, name, columns);
+  await changeLog.prune(table.name, window.head);
   const result: LoadResult = {
     table: table.name,
     mode: fullLoadReason ? 'full' : 'incremental',
     fullLoadReason,
-    schemaChange: {
-      action: schema.action,
-      detail:
-        schema.action === 'add'
-          ? `columns added: ${schema.columns.join(', ')}`
-          : schema.action === 'reload'
-            ? schema.reason
-            : null,
-    },
-    rowsCopied: 0,
-    rowsUpserted: 0,
-    rowsDeleted: 0,
-    changes: 0,
-    conversions: { zeroDateToNull: 0, nulStripped: 0 },
-    bytes: 0,
-    durationMs: 0,
-    cursor: headSeq,
+    schemaChange: describeSchemaChange(schema),
+    ...outcome,
+    durationMs: Date.now() - started,
+    cursor: window.head,
   };
-  const trailing = [new Date().toISOString(), input.runId];
-
-  if (fullLoadReason) {
-    log.info('full load', { reason: fullLoadReason });
-    const copied = await fullLoad(
-      deps,
-      table,
-      name,
-      columns,
-      trailing,
-      result.conversions,
-      async () => {
-        await writeLoadState(
-          pg,
-          meta,
-          { table_name: name, cursor: headSeq, last_run_id: input.runId },
-          true,
-        );
-      },
-    );
-    result.rowsCopied = copied.rows;
-    result.bytes = copied.bytes;
-  } else {
-    await pgTransaction(pg, async () => {
-      if (schema.action === 'add')
-        for (const statement of schema.statements) await pg.query(statement);
-      const applied = await applyChanges(
-        deps,
-        table,
-        name,
-        columns,
-        trailing,
-        cursor,
-        headSeq,
-        result,
-      );
-      result.changes = applied;
-      await writeLoadState(
-        pg,
-        meta,
-        { table_name: name, cursor: headSeq, last_run_id: input.runId },
-        false,
-      );
-    });
-  }
-
-  // Validation gates: the same rows as the replica, and exactly the mapped columns (by name and
-  // type; columns added later stand at the end of the raw table).
-  const [rawCount] = await pg.query<{ n: string }>(
-    `SELECT count(*)::text AS n FROM ${quotePg(raw)}.${quotePg(name)}`,
-  );
-  const replicaCount = await countRows(replica, table.name);
-  if (Number(rawCount?.n) !== replicaCount) {
-    throw new ValidationError(`raw has ${rawCount?.n} rows, replica ${replicaCount}`, context);
-  }
-  const actual = (await readRawColumns(pg, raw, name)).map((c) => `${c.name} ${c.type}`).sort();
-  const expected = [
-    ...columns.map((c) => `${c.name} ${c.pgType}`),
-    ...ETL_COLUMNS.map((c) => `${c.name} ${c.pgType}`),
-  ].sort();
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    const extra = actual.filter((c) => !expected.includes(c));
-    const missing = expected.filter((c) => !actual.includes(c));
-    throw new ValidationError(
-      `raw columns differ from the type mapping (unexpected: ${extra.join(', ') || 'none'}; missing: ${missing.join(', ') || 'none'})`,
-      context,
-    );
-  }
-
-  await pruneChangeLog(replica, table.name, headSeq);
-  result.durationMs = Date.now() - started;
   log.info('loaded', {
     mode: result.mode,
     copied: result.rowsCopied,
@@ -209,150 +150,67 @@ export async function loadTable(deps: LoadDeps, input: LoadInput): Promise<LoadR
   return result;
 }
 
-async function fullLoad(
+/** Why this load must rebuild raw's table instead of applying the change log (null: it need not). */
+function whyFullLoad(facts: {
+  mode: LoadInput['mode'];
+  schema: RawSchemaPlan;
+  state: LoadState | null;
+  window: ChangeWindow;
+  table: DiscoveredTable;
+}): string | null {
+  if (facts.mode === 'full') return 'full load requested (--force)';
+  if (facts.schema.action === 'create') return 'first load of this table';
+  if (facts.schema.action === 'reload') return `schema change: ${facts.schema.reason}`;
+  if (!facts.state) return 'no load state yet';
+  if (facts.window.fullRefresh) return 'full-refresh marker in the change log';
+  if (!keyColumn(facts.table)) return 'no single-column primary key';
+  return null;
+}
+
+function describeSchemaChange(schema: RawSchemaPlan): LoadResult['schemaChange'] {
+  if (schema.action === 'add')
+    return { action: 'add', detail: `columns added: ${schema.columns.join(', ')}` };
+  if (schema.action === 'reload') return { action: 'reload', detail: schema.reason };
+  return { action: schema.action, detail: null };
+}
+
+/** `_etl_loaded_at` and `_etl_run_id` of every row this load writes. */
+function trailingValues(runId: string): readonly string[] {
+  return [new Date().toISOString(), runId];
+}
+
+/**
+ * Validation gates: the same rows as the replica, and exactly the mapped columns (by name and
+ * type; columns added later stand at the end of the raw table).
+ */
+async function checkAgainstReplica(
   deps: LoadDeps,
   table: DiscoveredTable,
   name: string,
   columns: readonly RawColumn[],
-  trailing: readonly string[],
-  conversions: Conversions,
-  inSwapTransaction: () => Promise<void>,
-): Promise<{ rows: number; bytes: number }> {
+): Promise<void> {
   const { analytics: pg } = deps;
-  const raw = quotePg(deps.schemas.raw);
-  const shadow = `_etl_new_${name}`.slice(0, 63);
-  await pg.query(`DROP TABLE IF EXISTS ${raw}.${quotePg(shadow)}`);
-  for (const statement of createRawTable(deps.schemas.raw, shadow, columns))
-    await pg.query(statement);
-  const columnList = [
-    ...columns.map((c) => quotePg(c.name)),
-    ...ETL_COLUMNS.map((c) => quotePg(c.name)),
-  ].join(', ');
-  const copied = await copyRows(
-    pg,
-    `COPY ${raw}.${quotePg(shadow)} (${columnList}) FROM STDIN`,
-    columns,
-    trailing,
-    readChunks(deps.replica, table, { batchSize: deps.settings.batchSize }),
-    conversions,
+  const context = { table: table.name, stage: 'load' as const };
+  const [rawCount] = await pg.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM ${quotePg(deps.schemas.raw)}.${quotePg(name)}`,
   );
-  if (table.primaryKey.length > 0) {
-    const key = table.primaryKey.map((k) => quotePg(k.toLowerCase())).join(', ');
-    await pg.query(
-      `ALTER TABLE ${raw}.${quotePg(shadow)} ADD CONSTRAINT ${quotePg(`${shadow}_pkey`)} PRIMARY KEY (${key})`,
-    );
+  const replicaCount = await countRows(deps.replica, table.name);
+  if (Number(rawCount?.n) !== replicaCount) {
+    throw new ValidationError(`raw has ${rawCount?.n} rows, replica ${replicaCount}`, context);
   }
-  // Readers see the old table until the commit, then the new one: never a partial table.
-  await pgTransaction(pg, async () => {
-    await pg.query(`DROP TABLE IF EXISTS ${raw}.${quotePg(name)}`);
-    await pg.query(`ALTER TABLE ${raw}.${quotePg(shadow)} RENAME TO ${quotePg(name)}`);
-    if (table.primaryKey.length > 0) {
-      await pg.query(
-        `ALTER TABLE ${raw}.${quotePg(name)} RENAME CONSTRAINT ${quotePg(`${shadow}_pkey`)} TO ${quotePg(`${name}_pkey`)}`,
-      );
-    }
-    await pg.query(
-      `INSERT INTO ${quotePg(deps.schemas.meta)}.${RAW_CHANGELOG} (table_name, op, pk, run_id) VALUES ($1, 'F', NULL, $2)`,
-      [name, trailing[1]],
+  const actual = (await readRawColumns(pg, deps.schemas.raw, name))
+    .map((c) => `${c.name} ${c.type}`)
+    .sort();
+  const expected = [
+    ...columns.map((c) => `${c.name} ${c.pgType}`),
+    ...ETL_COLUMNS.map((c) => `${c.name} ${c.pgType}`),
+  ].sort();
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    const extra = actual.filter((c) => !expected.includes(c));
+    const missing = expected.filter((c) => !actual.includes(c));
+    throw new ValidationError(
+      `raw columns differ from the type mapping (unexpected: ${extra.join(', ') || 'none'}; missing: ${missing.join(', ') || 'none'})`,
+      context,
     );
-    await inSwapTransaction();
-  });
-  return copied;
-}
-
-const ENTRIES_PER_BATCH = 10_000;
-
-/** Applies change-log entries (cursor, head] in seq order, batch by batch; inside the caller's transaction. */
-async function applyChanges(
-  deps: LoadDeps,
-  table: DiscoveredTable,
-  name: string,
-  columns: readonly RawColumn[],
-  trailing: readonly string[],
-  cursor: string,
-  head: string,
-  result: LoadResult,
-): Promise<number> {
-  const { replica, analytics: pg } = deps;
-  const raw = `${quotePg(deps.schemas.raw)}.${quotePg(name)}`;
-  const key = keyColumn(table) as string;
-  const keyColumnRaw = columns.find((c) => c.source === key) as RawColumn;
-  const stage = quotePg(`_etl_stage_${name}`.slice(0, 63));
-  const rawLog = `${quotePg(deps.schemas.meta)}.${RAW_CHANGELOG}`;
-  await pg.query(`CREATE TEMP TABLE ${stage} (LIKE ${raw}) ON COMMIT DROP`);
-  const data = columns.map((c) => quotePg(c.name));
-  const all = [...data, ...ETL_COLUMNS.map((c) => quotePg(c.name))];
-  const updates = all
-    .filter((c) => c !== quotePg(keyColumnRaw.name))
-    .map((c) => `${c} = EXCLUDED.${c}`);
-  const changed = `(${data.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${data.map((c) => `EXCLUDED.${c}`).join(', ')})`;
-
-  let applied = 0;
-  let after = cursor;
-  for (;;) {
-    const entries = await replica.queryArrays(
-      `SELECT seq, op, pk FROM ${CHANGELOG_TABLE} WHERE table_name = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ${ENTRIES_PER_BATCH}`,
-      [table.name, after, head],
-    );
-    if (entries.length === 0) break;
-    applied += entries.length;
-    after = String((entries[entries.length - 1] as unknown[])[0]);
-    const last = new Map<string, string>();
-    for (const [, op, pk] of entries) if (pk !== null) last.set(String(pk), String(op));
-    const upserts = [...last].filter(([, op]) => op === 'U').map(([k]) => k);
-    const rows = await readByKeys(replica, table, upserts);
-    const present = new Set(
-      rows.map((r) => String(r[table.columns.findIndex((c) => c.name === key)])),
-    );
-    // A key logged as upserted but gone from the replica was deleted since: delete it here too.
-    const deletes = [...last].filter(([k, op]) => op === 'D' || !present.has(k)).map(([k]) => k);
-
-    if (rows.length > 0) {
-      await pg.query(`TRUNCATE ${stage}`);
-      const copied = await copyRows(
-        pg,
-        `COPY ${stage} (${all.join(', ')}) FROM STDIN`,
-        columns,
-        trailing,
-        (async function* () {
-          yield rows;
-        })(),
-        result.conversions,
-      );
-      result.bytes += copied.bytes;
-      const [upserted] = await pg.query<{ n: string }>(
-        `WITH changed AS (
-           INSERT INTO ${raw} AS t (${all.join(', ')}) SELECT ${all.join(', ')} FROM ${stage}
-           ON CONFLICT (${quotePg(keyColumnRaw.name)}) DO UPDATE SET ${updates.join(', ')} WHERE ${changed}
-           RETURNING t.${quotePg(keyColumnRaw.name)}::text AS pk),
-         logged AS (INSERT INTO ${rawLog} (table_name, op, pk, run_id) SELECT $1, 'U', pk, $2 FROM changed)
-         SELECT count(*)::text AS n FROM changed`,
-        [name, trailing[1]],
-      );
-      result.rowsUpserted += Number(upserted?.n ?? 0);
-    }
-    if (deletes.length > 0) {
-      const [deleted] = await pg.query<{ n: string }>(
-        `WITH gone AS (DELETE FROM ${raw} WHERE ${quotePg(keyColumnRaw.name)} = ANY($1::text[]::${keyColumnRaw.pgType}[])
-           RETURNING ${quotePg(keyColumnRaw.name)}::text AS pk),
-         logged AS (INSERT INTO ${rawLog} (table_name, op, pk, run_id) SELECT $2, 'D', pk, $3 FROM gone)
-         SELECT count(*)::text AS n FROM gone`,
-        [deletes, name, trailing[1]],
-      );
-      result.rowsDeleted += Number(deleted?.n ?? 0);
-    }
-    if (entries.length < ENTRIES_PER_BATCH) break;
-  }
-  return applied;
-}
-
-/** Entries up to the load's committed cursor are no longer needed. */
-async function pruneChangeLog(replica: MysqlSession, table: string, upTo: string): Promise<void> {
-  for (;;) {
-    const { affectedRows } = await replica.execute(
-      `DELETE FROM ${quoteMysql(CHANGELOG_TABLE)} WHERE table_name = ? AND seq <= ? LIMIT 10000`,
-      [table, upTo],
-    );
-    if (affectedRows < 10_000) return;
   }
 }

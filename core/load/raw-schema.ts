@@ -1,7 +1,8 @@
 import { quotePg } from '../db/identifiers';
 import type { PgSession } from '../db/ports';
 import type { DiscoveredColumn } from '../discovery/discover-schema';
-import { ETL_COLUMNS, type RawColumn, rawColumnComment } from './type-mapping';
+import { ETL_COLUMNS, rawColumnComment } from '../handoff/raw-columns';
+import type { RawColumn } from './type-mapping';
 
 /** A raw table's columns as PostgreSQL's catalog has them (name → format_type). */
 export async function readRawColumns(

@@ -34,24 +34,6 @@ export interface RawColumn {
   mysqlType: string;
 }
 
-/**
- * Raw column comments record where each column came from; the transform reads the original
- * (PascalCase) name back from them, since raw names are lowercased.
- */
-export function rawColumnComment(column: RawColumn): string {
-  return `From MySQL column ${column.source} ${column.mysqlType}`;
-}
-
-export function sourceNameFromComment(comment: string | null): string | null {
-  return /^From MySQL column (\S+) /.exec(comment ?? '')?.[1] ?? null;
-}
-
-/** Metadata columns every raw table gets, after the data columns. */
-export const ETL_COLUMNS = [
-  { name: '_etl_loaded_at', pgType: 'timestamp with time zone' },
-  { name: '_etl_run_id', pgType: 'text' },
-] as const;
-
 export function mapColumn(column: DiscoveredColumn): RawColumn {
   const type = column.columnType.toLowerCase();
   const unsigned = type.includes('unsigned');

@@ -1,41 +1,9 @@
-import { z } from 'zod';
-import { IDENTIFIER, type PipelineConfig, type TableOverride } from '../../config/schema';
+import type { PipelineConfig, TableOverride } from '../../config/schema';
+import { ConfigError, UnknownTableError } from '../../contract/errors';
+import { IDENTIFIER, type RunInput, type RunPlan } from '../../contract/stage';
 import type { MysqlSession } from '../db/ports';
 import { discoverSchema } from '../discovery/discover-schema';
-import { planTables, type Runner, type Strategy, suggest } from '../discovery/table-plan';
-import { ConfigError, UnknownTableError } from '../errors';
-
-/** Execution input of the state machine (and of `etl-pipeline run`). */
-export const RunInputSchema = z.strictObject({
-  tables: z.array(z.string()).optional(),
-  force: z.boolean().optional(),
-  parallel: z.number().int().min(1).max(40).optional(),
-  dryRun: z.boolean().optional(),
-  reconcile: z.boolean().optional(),
-  runId: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
-    .optional(),
-});
-export type RunInput = z.infer<typeof RunInputSchema>;
-
-export interface PlannedTable {
-  table: string;
-  priority: number;
-  runner: Runner;
-  strategy: Strategy;
-  strategyReason: string;
-  estimatedRows: number;
-  mode: 'incremental' | 'full';
-  reconcile: boolean;
-}
-
-export interface RunPlan {
-  runId: string;
-  parallel: number;
-  dryRun: boolean;
-  tables: PlannedTable[];
-}
+import { planTables, suggest } from './table-plan';
 
 /**
  * Table names that are not plain identifiers (`patient; DROP TABLE x`, backticks, quotes, unicode

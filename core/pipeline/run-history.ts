@@ -1,14 +1,13 @@
+import type { RunSummary, StageName } from '../../contract/stage';
 import { quotePg } from '../db/identifiers';
 import { oncePerSession } from '../db/once-per-session';
 import type { PgSession } from '../db/ports';
-import { withDdlLock } from '../load/load-state';
+import { withDdlLock } from '../db/transactions';
 
 /**
  * Run history in `etl_meta` of the analytics database: one row per run, one per table and stage.
  * Counts, durations, statuses and error classes only: never a row value.
  */
-export type StageName = 'extract' | 'load' | 'transform';
-
 export interface StageRecord {
   runId: string;
   table: string;
@@ -75,16 +74,6 @@ export async function recordStage(pg: PgSession, meta: string, record: StageReco
       JSON.stringify(record.detail),
     ],
   );
-}
-
-export interface RunSummary {
-  runId: string;
-  status: 'succeeded' | 'failed';
-  tablesTotal: number;
-  tablesSucceeded: number;
-  tablesFailed: number;
-  failed: { table: string; stage: string; errorClass: string }[];
-  rows: number;
 }
 
 /** Closes a run: which tables failed (at which stage, with which error class) and the totals. */

@@ -1,9 +1,8 @@
+import { RunInProgressError } from '../../contract/errors';
+import type { RunnerKind } from '../../contract/stage';
 import { quotePg } from '../db/identifiers';
 import type { PgSession } from '../db/ports';
-import { RunInProgressError } from '../errors';
-import { pgTransaction } from '../load/load-state';
-
-export type RunnerKind = 'local' | 'aws';
+import { pgTransaction } from '../db/transactions';
 
 /**
  * The run lock, in the analytics database (the one place every runner shares). The Plan step

@@ -1,15 +1,19 @@
 import type { ConnectionConfig, PipelineConfig } from '../../config/schema';
+import type { StageName } from '../../contract/stage';
 import { openMysql } from '../db/mysql-adapter';
 import { openPg } from '../db/pg-adapter';
 import type { MysqlSession, PgSession } from '../db/ports';
-import type { StageName } from './run-history';
 
-/** The sessions one stage task uses: the source only for extract (and only read-only). */
-export interface StageSessions {
-  source?: MysqlSession;
-  replica?: MysqlSession;
+/** The sessions a stage can work with: the read-only source, the replica writer, the analytics database. */
+export interface SessionsByRole {
+  source: MysqlSession;
+  replica: MysqlSession;
   analytics: PgSession;
 }
+export type SessionRole = keyof SessionsByRole;
+
+/** The sessions one stage task holds: always analytics (its run history), and the stage's own roles. */
+export type StageSessions = Partial<SessionsByRole> & { analytics: PgSession };
 
 type Session = MysqlSession | PgSession;
 interface IdleSession {
@@ -17,40 +21,52 @@ interface IdleSession {
   since: number;
 }
 
-type Role = 'source' | 'replica' | 'analytics';
+/** How each role's session is opened: the source read-only, the replica able to LOAD DATA LOCAL. */
+const OPENERS: {
+  [R in SessionRole]: (
+    config: PipelineConfig,
+  ) => [ConnectionConfig, () => Promise<SessionsByRole[R]>];
+} = {
+  analytics: ({ connections }) => [
+    connections.analytics,
+    () => openPg(connections.analytics, { label: 'analytics' }),
+  ],
+  source: ({ connections }) => [
+    connections.source,
+    () => openMysql(connections.source, { label: 'source', readOnly: true }),
+  ],
+  replica: ({ connections }) => [
+    connections.replication,
+    () =>
+      openMysql(connections.replication, {
+        label: 'replication',
+        readOnly: false,
+        localInfile: true,
+      }),
+  ],
+};
 
 /**
- * The sessions a stage needs, each with the options its role requires (the source only for
- * extract, read-only), obtained through `get` (open now, or take from a pool). On a failure the
- * ones already obtained are closed.
+ * The sessions of a stage task (analytics first, then `roles`), obtained through `get` (open now,
+ * or take from a pool). On a failure the ones already obtained are closed.
  */
 async function stageSessions(
   config: PipelineConfig,
-  stage: StageName,
+  roles: readonly SessionRole[],
   get: <S extends Session>(
-    role: Role,
+    role: SessionRole,
     connection: ConnectionConfig,
     open: () => Promise<S>,
   ) => Promise<S>,
 ): Promise<StageSessions> {
-  const { connections } = config;
-  const opened: Partial<StageSessions> = {};
+  const opened: Partial<SessionsByRole> = {};
   try {
-    opened.analytics = await get('analytics', connections.analytics, () =>
-      openPg(connections.analytics, { label: 'analytics' }),
-    );
-    if (stage === 'extract')
-      opened.source = await get('source', connections.source, () =>
-        openMysql(connections.source, { label: 'source', readOnly: true }),
-      );
-    if (stage === 'extract' || stage === 'load')
-      opened.replica = await get('replica', connections.replication, () =>
-        openMysql(connections.replication, {
-          label: 'replication',
-          readOnly: false,
-          localInfile: true,
-        }),
-      );
+    for (const role of ['analytics', ...roles.filter((r) => r !== 'analytics')] as SessionRole[]) {
+      const [connection, open] = OPENERS[role](config);
+      Object.assign(opened, {
+        [role]: await get(role, connection, open as () => Promise<Session>),
+      });
+    }
   } catch (error) {
     await closeSessions(opened);
     throw error;
@@ -61,12 +77,12 @@ async function stageSessions(
 /** One task's sessions, opened now and closed by `closeSessions`. */
 export function openStageSessions(
   config: PipelineConfig,
-  stage: StageName,
+  roles: readonly SessionRole[],
 ): Promise<StageSessions> {
-  return stageSessions(config, stage, (_role, _connection, open) => open());
+  return stageSessions(config, roles, (_role, _connection, open) => open());
 }
 
-export async function closeSessions(sessions: Partial<StageSessions>): Promise<void> {
+export async function closeSessions(sessions: Partial<SessionsByRole>): Promise<void> {
   await Promise.all(Object.values(sessions).map((s) => s?.close().catch(() => {})));
 }
 
@@ -88,14 +104,18 @@ export class StageSessionPool {
     this.now = options.now ?? Date.now;
   }
 
-  acquire(config: PipelineConfig, stage: StageName): Promise<StageSessions> {
-    return stageSessions(config, stage, (role, connection, open) =>
+  acquire(
+    config: PipelineConfig,
+    stage: StageName,
+    roles: readonly SessionRole[],
+  ): Promise<StageSessions> {
+    return stageSessions(config, roles, (role, connection, open) =>
       this.take(poolKey(stage, role, connection), open),
     );
   }
 
   /** After a success the sessions wait for the next task; after a failure their state is unknown: closed. */
-  async release(sessions: Partial<StageSessions>, succeeded: boolean): Promise<void> {
+  async release(sessions: Partial<SessionsByRole>, succeeded: boolean): Promise<void> {
     if (!succeeded) return closeSessions(sessions);
     for (const session of Object.values(sessions)) {
       const key = session && this.keys.get(session);

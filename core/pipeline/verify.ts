@@ -3,10 +3,9 @@ import { quotePg } from '../db/identifiers';
 import { openMysql } from '../db/mysql-adapter';
 import { openPg } from '../db/pg-adapter';
 import type { MysqlSession, PgSession } from '../db/ports';
-import { discoverSchema } from '../discovery/discover-schema';
+import { countRows } from '../db/table-reader';
+import { discoverSchema, keyColumn } from '../discovery/discover-schema';
 import { reconcileTable } from '../extract/reconcile';
-import { keyColumn } from '../extract/row-sql';
-import { countRows } from '../extract/source-reader';
 
 export interface TableVerification {
   table: string;

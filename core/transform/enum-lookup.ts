@@ -1,7 +1,7 @@
 import { quotePg } from '../db/identifiers';
 import { oncePerSession } from '../db/once-per-session';
 import type { PgSession } from '../db/ports';
-import { withDdlLock } from '../load/load-state';
+import { withDdlLock } from '../db/transactions';
 import { odEnums } from '../opendental/reference';
 
 export const ENUM_LOOKUP_TABLE = 'opendental_enum_values';

@@ -1,5 +1,5 @@
 import { quotePg } from '../db/identifiers';
-import { sourceNameFromComment } from '../load/type-mapping';
+import { mysqlTypeFromComment, sourceNameFromComment } from '../handoff/raw-columns';
 import { enumOfColumn, enumValues, odSchema } from '../opendental/reference';
 import { publicColumnNames } from './naming';
 
@@ -48,7 +48,7 @@ export function publicColumns(
     const name = names[i] as string;
     const meta = od?.columns.find((c) => c.name.toLowerCase() === raw.name);
     const r = `r.${quotePg(raw.name)}`;
-    const from = `From raw.${table}.${raw.name} (${mysqlTypeOf(raw.comment) ?? raw.type})`;
+    const from = `From raw.${table}.${raw.name} (${mysqlTypeFromComment(raw.comment) ?? raw.type})`;
     const isKey = primaryKey.includes(raw.name);
     let column: PublicColumn = {
       name,
@@ -131,8 +131,4 @@ function labelExpression(r: string, enumName: string): string {
   const text = (s: string) => `'${s.replaceAll("'", "''")}'`;
   // Enums stored as text (EnumAsString) hold the name itself; numeric ones the code.
   return `CASE ${r}::text ${values.map(([code, label]) => `WHEN ${text(code)} THEN ${text(label)} WHEN ${text(label)} THEN ${text(label)}`).join(' ')} END`;
-}
-
-function mysqlTypeOf(comment: string | null): string | null {
-  return /^From MySQL column \S+ (.+)$/.exec(comment ?? '')?.[1] ?? null;
 }

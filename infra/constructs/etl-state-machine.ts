@@ -8,10 +8,67 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { PipelineConfig } from '../../config/schema';
-import { TRANSIENT_ERROR_NAMES } from '../../core/errors';
+import { STAGE_ENVIRONMENT } from '../../contract/container-environment';
+import { TRANSIENT_ERROR_NAMES } from '../../contract/errors';
+import {
+  type PlannedTable,
+  type RunSummary,
+  STAGE_NAMES,
+  type StageInput,
+  type StageName,
+} from '../../contract/stage';
+import {
+  RUN_SUMMARY_SUBJECT,
+  RUN_SUMMARY_TEMPLATE,
+  TABLE_FAILURE_SUBJECT,
+  TABLE_FAILURE_TEMPLATE,
+} from '../../core/runtime';
 
-export type StageName = 'extract' | 'load' | 'transform';
-export const STAGES: readonly StageName[] = ['extract', 'load', 'transform'];
+/** Paths into a Map iteration's state (`{ item: PlannedTable, runId }`) and the run's summary. */
+const itemPath = (field: keyof PlannedTable) => `$.item.${field}`;
+const summaryPath = (field: keyof RunSummary) => `$.summary.${field}`;
+
+/**
+ * Where each field of a stage task's input comes from: a path into the iteration's state, or the
+ * stage's own name. Typed by the contract, so a new input field must say where it comes from.
+ */
+function stageInputSources(stage: StageName): {
+  [K in keyof StageInput]-?: { path: string } | { value: string };
+} {
+  return {
+    runId: { path: '$.runId' },
+    table: { path: itemPath('table') },
+    stage: { value: stage },
+    mode: { path: itemPath('mode') },
+    strategy: { path: itemPath('strategy') },
+    reconcile: { path: itemPath('reconcile') },
+  };
+}
+
+/** The Lambda payload of a stage task: each input field from its source. */
+function lambdaPayload(stage: StageName): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(stageInputSources(stage)).map(([field, source]) =>
+      'path' in source ? [`${field}.$`, source.path] : [field, source.value],
+    ),
+  );
+}
+
+/**
+ * The container environment of a stage task, by the contract's codec: each input field in its
+ * variable, rendered as text by `States.Format` (booleans as `true`/`false`).
+ */
+function containerEnvironment(stage: StageName): tasks.TaskEnvironmentVariable[] {
+  return Object.entries(stageInputSources(stage)).map(([field, source]) => ({
+    name: STAGE_ENVIRONMENT[field as keyof StageInput].name,
+    value:
+      'path' in source
+        ? sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(source.path))
+        : source.value,
+  }));
+}
+
+export const STAGES: readonly StageName[] = STAGE_NAMES;
 
 /** Lambda runs at most 900 s; its task states stop a little earlier so the catch still runs. */
 export const LAMBDA_TASK_CAP_SECONDS = 870;
@@ -92,7 +149,7 @@ export class EtlStateMachine extends Construct {
 
     const failureAlert = new tasks.SnsPublish(this, STATE.alert, {
       topic: props.topic,
-      subject: 'OpenDental ETL: a table failed',
+      subject: TABLE_FAILURE_SUBJECT,
       message: sfn.TaskInput.fromJsonPathAt('$.alert'),
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
@@ -112,13 +169,14 @@ export class EtlStateMachine extends Construct {
       new sfn.Pass(this, STATE.failed(stage), {
         parameters: {
           status: 'failed',
-          'table.$': '$.item.table',
+          'table.$': itemPath('table'),
           stage,
           'error.$': '$.failure.Error',
           alert: sfn.JsonPath.format(
-            `Run {}: table {} failed in stage ${stage} with {}. The other tables go on; see etl-pipeline status.`,
+            TABLE_FAILURE_TEMPLATE,
             sfn.JsonPath.stringAt('$.runId'),
-            sfn.JsonPath.stringAt('$.item.table'),
+            sfn.JsonPath.stringAt(itemPath('table')),
+            stage,
             sfn.JsonPath.stringAt('$.failure.Error'),
           ),
         },
@@ -128,18 +186,10 @@ export class EtlStateMachine extends Construct {
       sfn.Chain
     >;
 
-    const stageInput = (stage: StageName) => ({
-      'runId.$': '$.runId',
-      'table.$': '$.item.table',
-      stage,
-      'mode.$': '$.item.mode',
-      'strategy.$': '$.item.strategy',
-      'reconcile.$': '$.item.reconcile',
-    });
     const lambdaStage = (stage: StageName) => {
       const task = new tasks.LambdaInvoke(this, STATE.lambda(stage), {
         lambdaFunction: props.stageFunction,
-        payload: sfn.TaskInput.fromObject(stageInput(stage)),
+        payload: sfn.TaskInput.fromObject(lambdaPayload(stage)),
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
         resultPath: sfn.JsonPath.DISCARD,
@@ -152,7 +202,6 @@ export class EtlStateMachine extends Construct {
       return task;
     };
     const ecsStage = (stage: StageName) => {
-      const env = (name: string, path: string) => ({ name, value: sfn.JsonPath.stringAt(path) });
       const task = new tasks.EcsRunTask(this, STATE.ecs(stage), {
         integrationPattern: sfn.IntegrationPattern.RUN_JOB,
         cluster: props.cluster,
@@ -165,13 +214,7 @@ export class EtlStateMachine extends Construct {
         containerOverrides: [
           {
             containerDefinition: props.container,
-            environment: [
-              env('ETL_RUN_ID', '$.runId'),
-              env('ETL_TABLE', '$.item.table'),
-              { name: 'ETL_STAGE', value: stage },
-              env('ETL_MODE', '$.item.mode'),
-              env('ETL_STRATEGY', '$.item.strategy'),
-            ],
+            environment: containerEnvironment(stage),
           },
         ],
         resultPath: sfn.JsonPath.DISCARD,
@@ -187,7 +230,7 @@ export class EtlStateMachine extends Construct {
     };
 
     const succeeded = new sfn.Pass(this, STATE.tableSucceeded, {
-      parameters: { status: 'succeeded', 'table.$': '$.item.table' },
+      parameters: { status: 'succeeded', 'table.$': itemPath('table') },
     });
     const lambdaChain = sfn.Chain.start(lambdaStage('extract'))
       .next(lambdaStage('load'))
@@ -198,7 +241,7 @@ export class EtlStateMachine extends Construct {
       .next(ecsStage('transform'))
       .next(succeeded);
     const perTable = new sfn.Choice(this, STATE.runner)
-      .when(sfn.Condition.stringEquals('$.item.runner', 'fargate'), ecsChain)
+      .when(sfn.Condition.stringEquals(itemPath('runner'), 'fargate'), ecsChain)
       .otherwise(lambdaChain);
 
     const map = new sfn.Map(this, STATE.map, {
@@ -220,15 +263,15 @@ export class EtlStateMachine extends Construct {
     summarize.addRetry(retry([...TRANSIENT_ERROR_NAMES, ...LAMBDA_SERVICE_ERRORS]));
     const notifySummary = new tasks.SnsPublish(this, STATE.notifySummary, {
       topic: props.topic,
-      subject: 'OpenDental ETL: nightly run summary',
+      subject: RUN_SUMMARY_SUBJECT,
       message: sfn.TaskInput.fromText(
         sfn.JsonPath.format(
-          'Run {} {}: {} of {} tables succeeded, {} failed.',
-          sfn.JsonPath.stringAt('$.summary.runId'),
-          sfn.JsonPath.stringAt('$.summary.status'),
-          sfn.JsonPath.stringAt('$.summary.tablesSucceeded'),
-          sfn.JsonPath.stringAt('$.summary.tablesTotal'),
-          sfn.JsonPath.stringAt('$.summary.tablesFailed'),
+          RUN_SUMMARY_TEMPLATE,
+          sfn.JsonPath.stringAt(summaryPath('runId')),
+          sfn.JsonPath.stringAt(summaryPath('status')),
+          sfn.JsonPath.stringAt(summaryPath('tablesSucceeded')),
+          sfn.JsonPath.stringAt(summaryPath('tablesTotal')),
+          sfn.JsonPath.stringAt(summaryPath('tablesFailed')),
         ),
       ),
       resultPath: sfn.JsonPath.DISCARD,
@@ -236,7 +279,7 @@ export class EtlStateMachine extends Construct {
     });
     const anyFailed = new sfn.Choice(this, STATE.anyFailed)
       .when(
-        sfn.Condition.numberGreaterThan('$.summary.tablesFailed', 0),
+        sfn.Condition.numberGreaterThan(summaryPath('tablesFailed'), 0),
         new sfn.Fail(this, STATE.fail, {
           error: 'TablesFailed',
           cause: 'One or more tables failed; the summary names them (etl-pipeline status).',

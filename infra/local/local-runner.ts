@@ -1,15 +1,17 @@
 import { spawn } from 'node:child_process';
 import type { LoadedConfig } from '../../config/load-config';
-import { ConfigError } from '../../core/errors';
-import type { Logger } from '../../core/logging/logger';
-import type { RunInput } from '../../core/pipeline/plan-run';
-import { StageSessionPool } from '../../core/pipeline/session-pool';
+import { environmentRecord } from '../../contract/container-environment';
+import { ConfigError } from '../../contract/errors';
+import type { RunInput } from '../../contract/stage';
 import {
+  type Alert,
   createPlanHandler,
   createRunStageHandler,
   createSummarizeHandler,
   type HandlerContext,
-} from '../../lambdas/handlers';
+  type Logger,
+  StageSessionPool,
+} from '../../core/runtime';
 import { ROOT_DIR } from '../build-app';
 import { STAGES, STATE } from '../constructs/etl-state-machine';
 import { type AslDefinition, allStates, synthesizeDefinition } from './definition';
@@ -30,10 +32,6 @@ function polyfillWithResolvers(): void {
 }
 
 export type TaskHandler = (input: unknown) => Promise<unknown>;
-export interface Alert {
-  subject: string;
-  message: string;
-}
 
 export interface LocalRunOptions {
   config: LoadedConfig;
@@ -190,14 +188,10 @@ class TaskTimedOutError extends Error {
 function ecsChildProcess(config: LoadedConfig, timeoutSeconds: number): TaskHandler {
   return (input) =>
     new Promise((resolve, reject) => {
-      const overrides =
-        (
-          input as {
-            Overrides?: {
-              ContainerOverrides?: { Environment?: { Name: string; Value: string }[] }[];
-            };
-          }
-        ).Overrides?.ContainerOverrides?.[0]?.Environment ?? [];
+      const overrides = environmentRecord(
+        (input as { Overrides?: { ContainerOverrides?: { Environment?: [] }[] } }).Overrides
+          ?.ContainerOverrides?.[0]?.Environment,
+      );
       // Locally the credentials are the configured ones: no Secrets Manager.
       const local = structuredClone(config.pipeline);
       for (const c of [
@@ -214,7 +208,8 @@ function ecsChildProcess(config: LoadedConfig, timeoutSeconds: number): TaskHand
           HOME: process.env.HOME,
           PIPELINE_CONFIG: JSON.stringify(local),
           TABLES_CONFIG: JSON.stringify(config.tables),
-          ...Object.fromEntries(overrides.map((e) => [e.Name, e.Value])),
+          // The container-override environment: the stage input, by the contract's codec.
+          ...overrides,
           // The child exits when this pipe closes: a killed local run leaves no task behind.
           ETL_EXIT_WITH_PARENT: '1',
         },

@@ -1,9 +1,9 @@
-import { createPlanHandler } from '../handlers';
-import { configFromEnvironment, overridesFromEnvironment } from '../runtime-config';
+import { contextFromEnvironment, createPlanHandler } from '../../core/runtime';
 import { powertoolsLogger } from './powertools-logger';
+import { readJsonSecret } from './secrets';
 
+/** The Plan step: discovery, the table plan and the run lock. */
 export const handler = createPlanHandler({
-  config: () => configFromEnvironment(),
-  overrides: () => overridesFromEnvironment(),
+  ...contextFromEnvironment(process.env, readJsonSecret),
   logger: powertoolsLogger('etl-plan'),
 });

@@ -1,5 +1,5 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import type { LogFields, Logger } from '../../core/logging/logger';
+import type { LogFields, Logger } from '../../core/runtime';
 
 /** The core's logging port on Powertools' JSON logger (CloudWatch). Fields are counts and names only. */
 export function powertoolsLogger(serviceName: string): Logger {

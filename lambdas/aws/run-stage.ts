@@ -1,14 +1,16 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { StageSessionPool } from '../../core/pipeline/session-pool';
-import type { StageOutput } from '../../core/pipeline/stage-runner';
-import { createRunStageHandler } from '../handlers';
-import { configFromEnvironment, overridesFromEnvironment } from '../runtime-config';
+import type { StageOutput } from '../../contract/stage';
+import {
+  contextFromEnvironment,
+  createRunStageHandler,
+  StageSessionPool,
+} from '../../core/runtime';
 import { powertoolsLogger } from './powertools-logger';
+import { readJsonSecret } from './secrets';
 
 const metrics = new Metrics({ namespace: 'OpenDentalEtl', serviceName: 'etl-stage' });
 const runStage = createRunStageHandler({
-  config: () => configFromEnvironment(),
-  overrides: () => overridesFromEnvironment(),
+  ...contextFromEnvironment(process.env, readJsonSecret),
   logger: powertoolsLogger('etl-stage'),
   // A warm container keeps its sessions for the next task of the run (pinged before reuse).
   sessionPool: new StageSessionPool(),

@@ -6,13 +6,13 @@ import { promisify } from 'node:util';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { localAlertSink } from '../../cli/local-alerts';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
+import type { StageOutput } from '../../contract/stage';
 import { quoteMysql, quotePg } from '../../core/db/identifiers';
 import { openPg } from '../../core/db/pg-adapter';
 import type { MysqlSession, PgSession } from '../../core/db/ports';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
 import { createLocalLogger } from '../../core/logging/local-logger';
 import { StageSessionPool, type StageSessions } from '../../core/pipeline/session-pool';
-import type { StageOutput } from '../../core/pipeline/stage-runner';
 import { verifyPipeline } from '../../core/pipeline/verify';
 import {
   type LocalRunOptions,

@@ -1,7 +1,7 @@
 import { quoteMysql, quotePg } from '../../core/db/identifiers';
 import type { MysqlSession, PgSession } from '../../core/db/ports';
+import { selectList } from '../../core/db/row-sql';
 import { discoverSchema } from '../../core/discovery/discover-schema';
-import { selectList } from '../../core/extract/row-sql';
 import { mapColumns, type RawColumn } from '../../core/load/type-mapping';
 
 /**

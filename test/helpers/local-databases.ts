@@ -1,9 +1,14 @@
-import type { ConnectionConfig } from '../../config/schema';
+import {
+  type ConnectionConfig,
+  type PipelineConfig,
+  PipelineConfigSchema,
+} from '../../config/schema';
 import { quoteMysql } from '../../core/db/identifiers';
 import { openMysql } from '../../core/db/mysql-adapter';
 import type { MysqlSession } from '../../core/db/ports';
 import type { ExtractDeps } from '../../core/extract/extract-table';
 import { memoryLogger } from '../../core/logging/logger';
+import { stageDependencies } from '../../core/pipeline/stage-registry';
 
 /**
  * The local servers of this machine (see DEVELOPERS/README). Integration tests create their own
@@ -169,21 +174,36 @@ export function killOnCall(
   });
 }
 
+/**
+ * The pipeline configuration of a test's own databases on the local servers, as a run would load
+ * it (every other setting at its default).
+ */
+export function testPipelineConfig(
+  names: { source: string; replica: string; analytics?: string },
+  options: { batchSize?: number } = {},
+): PipelineConfig {
+  return PipelineConfigSchema.parse({
+    connections: {
+      source: { ...LOCAL_MYSQL, database: names.source },
+      replication: { ...LOCAL_MYSQL, database: names.replica },
+      analytics: { ...LOCAL_PG, database: names.analytics ?? 'postgres' },
+    },
+    general: { batch_size: options.batchSize ?? 5000 },
+  });
+}
+
 /** The extract stage's dependencies on a test's own source and replica databases. */
 export async function openExtractDeps(
   sourceDb: string,
   replicaDb: string,
   batchSize: number,
 ): Promise<ExtractDeps> {
-  const { source, replica } = await openSourceAndReplica(sourceDb, replicaDb);
-  return {
-    source,
-    replica,
-    sourceDatabase: sourceDb,
-    replicaDatabase: replicaDb,
-    settings: { batchSize, overlapMinutes: 5, reconcileEveryRuns: 7 },
-    logger: memoryLogger(),
-  };
+  const config = testPipelineConfig({ source: sourceDb, replica: replicaDb }, { batchSize });
+  return stageDependencies.extract(
+    config,
+    await openSourceAndReplica(sourceDb, replicaDb),
+    memoryLogger(),
+  );
 }
 
 export async function closeExtractDeps(deps: ExtractDeps | undefined): Promise<void> {

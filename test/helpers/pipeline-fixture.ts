@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
+import type { PipelineConfig } from '../../config/schema';
 import { quoteMysql, quotePg } from '../../core/db/identifiers';
-import { openMysql } from '../../core/db/mysql-adapter';
 import { openPg } from '../../core/db/pg-adapter';
 import type { MysqlSession, PgSession } from '../../core/db/ports';
 import {
@@ -10,12 +10,14 @@ import {
 } from '../../core/extract/extract-table';
 import { type LoadDeps, type LoadResult, loadTable } from '../../core/load/load-table';
 import { memoryLogger } from '../../core/logging/logger';
+import { openStageSessions, type SessionsByRole } from '../../core/pipeline/session-pool';
+import { stageDependencies } from '../../core/pipeline/stage-registry';
 import {
   adminMysql,
   dropMysqlDatabases,
-  LOCAL_MYSQL,
   LOCAL_PG,
   testDatabaseName,
+  testPipelineConfig,
 } from './local-databases';
 
 /** A spread of the clinic for end-to-end runs: core tables, an append table, a reconcile table. */
@@ -37,6 +39,8 @@ export const CLINIC_SPREAD = [
  */
 export interface PipelineFixture {
   names: { source: string; replica: string; analytics: string };
+  /** The configuration of this fixture's three databases, as a run would load it. */
+  config: PipelineConfig;
   admin: MysqlSession;
   pgAdmin: PgSession;
   extractDeps: ExtractDeps;
@@ -71,26 +75,14 @@ export async function createPipelineFixture(
   const pgAdmin = await openPg(LOCAL_PG, { label: 'test-admin' });
   await dropPgDatabase(pgAdmin, names.analytics);
   await pgAdmin.query(`CREATE DATABASE ${quotePg(names.analytics)}`);
-  const batchSize = options.batchSize ?? 5000;
+  const config = testPipelineConfig(names, { batchSize: options.batchSize ?? 5000 });
 
-  const open = async () => {
-    const source = await openMysql(
-      { ...LOCAL_MYSQL, database: names.source },
-      { label: 'source', readOnly: true },
-    );
-    const replica = await openMysql(
-      { ...LOCAL_MYSQL, database: names.replica },
-      { label: 'replication', readOnly: false, localInfile: true },
-    );
-    const analytics = await openPg(
-      { ...LOCAL_PG, database: names.analytics },
-      { label: 'analytics' },
-    );
-    return { source, replica, analytics };
-  };
-  let sessions: Awaited<ReturnType<typeof open>> | null = null;
+  const open = async () =>
+    (await openStageSessions(config, ['source', 'replica'])) as SessionsByRole;
+  let sessions: SessionsByRole | null = null;
   const fixture: PipelineFixture = {
     names,
+    config,
     admin,
     pgAdmin,
     extractDeps: undefined as unknown as ExtractDeps,
@@ -99,22 +91,8 @@ export async function createPipelineFixture(
       if (sessions)
         await Promise.all(Object.values(sessions).map((s) => s.close().catch(() => {})));
       sessions = await open();
-      fixture.extractDeps = {
-        source: sessions.source,
-        replica: sessions.replica,
-        sourceDatabase: names.source,
-        replicaDatabase: names.replica,
-        settings: { batchSize, overlapMinutes: 5, reconcileEveryRuns: 7 },
-        logger: memoryLogger(),
-      };
-      fixture.loadDeps = {
-        replica: sessions.replica,
-        analytics: sessions.analytics,
-        replicaDatabase: names.replica,
-        schemas: { raw: 'raw', meta: 'etl_meta' },
-        settings: { batchSize },
-        logger: memoryLogger(),
-      };
+      fixture.extractDeps = stageDependencies.extract(config, sessions, memoryLogger());
+      fixture.loadDeps = stageDependencies.load(config, sessions, memoryLogger());
     },
     extract: (table, runId, extra = {}) =>
       extractTable(fixture.extractDeps, { runId, table, mode: 'incremental', ...extra }),

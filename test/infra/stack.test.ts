@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config';
-import { TRANSIENT_ERROR_NAMES } from '../../core/errors';
+import { TRANSIENT_ERROR_NAMES } from '../../contract/errors';
 import { buildApp } from '../../infra/build-app';
 import { LAMBDA_TASK_CAP_SECONDS } from '../../infra/constructs/etl-state-machine';
 import { allStates, synthesizeDefinition } from '../../infra/local/definition';

@@ -1,10 +1,6 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quoteMysql } from '../../core/db/identifiers';
-import { openMysql } from '../../core/db/mysql-adapter';
-import { openPg } from '../../core/db/pg-adapter';
-import type { MysqlSession } from '../../core/db/ports';
 import {
   AuthenticationError,
   ConnectionRefusedError,
@@ -12,7 +8,11 @@ import {
   EtlError,
   HostNotFoundError,
   ReadOnlyViolationError,
-} from '../../core/errors';
+} from '../../contract/errors';
+import { quoteMysql } from '../../core/db/identifiers';
+import { openMysql } from '../../core/db/mysql-adapter';
+import { openPg } from '../../core/db/pg-adapter';
+import type { MysqlSession } from '../../core/db/ports';
 import {
   adminMysql,
   dropMysqlDatabases,

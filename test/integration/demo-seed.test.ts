@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../contract/errors';
 import { quoteMysql } from '../../core/db/identifiers';
 import type { MysqlSession } from '../../core/db/ports';
 import { rowCountsFor } from '../../core/demo/scales';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
 import { discoverSchema } from '../../core/discovery/discover-schema';
-import { ConfigError } from '../../core/errors';
 import { enumValues, odSchema } from '../../core/opendental/reference';
 import { adminMysql, dropMysqlDatabases, testDatabaseName } from '../helpers/local-databases';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionLostError } from '../../contract/errors';
 import { quoteMysql } from '../../core/db/identifiers';
 import type { MysqlSession } from '../../core/db/ports';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
-import { ConnectionLostError } from '../../core/errors';
 import {
   type ExtractDeps,
   type ExtractResult,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionLostError } from '../../contract/errors';
 import { quoteMysql } from '../../core/db/identifiers';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
-import { ConnectionLostError } from '../../core/errors';
 import { loadTable } from '../../core/load/load-table';
 import { compareRawWithReplica } from '../helpers/compare-raw';
 import {

@@ -4,6 +4,7 @@ import { quoteMysql } from '../../core/db/identifiers';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
 import { memoryLogger } from '../../core/logging/logger';
 import { odSchema } from '../../core/opendental/reference';
+import { stageDependencies } from '../../core/pipeline/stage-registry';
 import { dbtSources } from '../../core/transform/dbt-sources';
 import { type TransformResult, transformTable } from '../../core/transform/transform-table';
 import { comparePublicWithRaw } from '../helpers/compare-public';
@@ -13,14 +14,11 @@ const TABLES = Object.keys(odSchema);
 let fx: PipelineFixture;
 const results: TransformResult[] = [];
 const transform = (table: string, runId: string, mode: 'incremental' | 'full' = 'incremental') =>
-  transformTable(
-    {
-      analytics: fx.loadDeps.analytics,
-      schemas: { raw: 'raw', public: 'public', meta: 'etl_meta' },
-      logger: memoryLogger(),
-    },
-    { runId, table, mode },
-  );
+  transformTable(stageDependencies.transform(fx.config, fx.loadDeps, memoryLogger()), {
+    runId,
+    table,
+    mode,
+  });
 
 beforeAll(async () => {
   fx = await createPipelineFixture('tf');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteMysql, quotePg } from '../../core/db/identifiers';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
 import { memoryLogger } from '../../core/logging/logger';
+import { stageDependencies } from '../../core/pipeline/stage-registry';
 import { type TransformResult, transformTable } from '../../core/transform/transform-table';
 import { comparePublicWithRaw } from '../helpers/compare-public';
 import { createPipelineFixture, type PipelineFixture } from '../helpers/pipeline-fixture';
@@ -16,13 +17,11 @@ const transform = (
 ) =>
   transformTable(
     {
-      analytics: fx.loadDeps.analytics,
-      schemas: {
-        raw: 'raw',
-        public: options.schema ?? 'public',
-        meta: options.schema ? `${options.schema}_meta` : 'etl_meta',
-      },
-      logger: memoryLogger(),
+      ...stageDependencies.transform(fx.config, fx.loadDeps, memoryLogger()),
+      // A second public schema (with its own cursors) for comparing incremental with full.
+      ...(options.schema
+        ? { schemas: { raw: 'raw', public: options.schema, meta: `${options.schema}_meta` } }
+        : {}),
     },
     { runId, table, mode: options.mode ?? 'incremental' },
   );

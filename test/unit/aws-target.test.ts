@@ -108,7 +108,17 @@ describe('--target aws', () => {
             resourceType: 'lambda',
             resource: 'invoke',
             region: 'us-east-1',
-            parameters: JSON.stringify({ Payload: { table: 'patient', stage: 'extract' } }),
+            parameters: JSON.stringify({
+              FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:StageFunction',
+              Payload: {
+                runId: 'run-1',
+                table: 'patient',
+                stage: 'extract',
+                mode: 'incremental',
+                strategy: 'timestamp',
+                reconcile: false,
+              },
+            }),
           },
         },
         {
@@ -141,9 +151,14 @@ describe('--target aws', () => {
               Overrides: {
                 ContainerOverrides: [
                   {
+                    Name: 'stage',
                     Environment: [
+                      { Name: 'ETL_RUN_ID', Value: 'run-1' },
                       { Name: 'ETL_TABLE', Value: 'securitylog' },
                       { Name: 'ETL_STAGE', Value: 'load' },
+                      { Name: 'ETL_MODE', Value: 'incremental' },
+                      { Name: 'ETL_STRATEGY', Value: 'append' },
+                      { Name: 'ETL_RECONCILE', Value: 'false' },
                     ],
                   },
                 ],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { isTransient, TRANSIENT_ERROR_NAMES } from '../../contract/errors';
 import { classifyDatabaseError } from '../../core/db/classify-error';
-import { isTransient, TRANSIENT_ERROR_NAMES } from '../../core/errors';
 
 const driverError = (
   code: string,

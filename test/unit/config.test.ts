@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config';
-import { ConfigError } from '../../core/errors';
+import { ConfigError } from '../../contract/errors';
 
 const CANARY = 'Canary-Secret-7f3a9';
 

@@ -3,10 +3,11 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { PipelineConfigSchema } from '../../config/schema';
-import { ConfigError } from '../../core/errors';
+import { ConfigError } from '../../contract/errors';
+import { tableFailureAlert } from '../../core/alerts/alert-texts';
+import { configFromEnvironment } from '../../core/runtime/runtime-config';
 import { handler as notifySlack } from '../../lambdas/aws/notify-slack';
-import { tableFailureAlert } from '../../lambdas/handlers';
-import { configFromEnvironment } from '../../lambdas/runtime-config';
+import { readJsonSecret } from '../../lambdas/aws/secrets';
 
 const secrets = mockClient(SecretsManagerClient);
 const CANARY = 'Canary-Secret-Pw-5521';
@@ -52,7 +53,7 @@ describe('runtime configuration in AWS', () => {
           dbname: 'analytics',
         }),
       });
-    const config = await configFromEnvironment(environment());
+    const config = await configFromEnvironment(environment(), readJsonSecret);
     expect(config.connections.source).toMatchObject({
       host: 'od.clinic.internal',
       port: 3307,
@@ -70,13 +71,15 @@ describe('runtime configuration in AWS', () => {
     secrets
       .on(GetSecretValueCommand)
       .resolves({ SecretString: JSON.stringify({ port: { nested: CANARY } }) });
-    const error = await configFromEnvironment(environment()).catch((e: unknown) => e);
+    const error = await configFromEnvironment(environment(), readJsonSecret).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ConfigError);
     expect(String((error as Error).message)).not.toContain(CANARY);
   });
 
   it('requires PIPELINE_CONFIG', async () => {
-    await expect(configFromEnvironment({})).rejects.toBeInstanceOf(ConfigError);
+    await expect(configFromEnvironment({}, readJsonSecret)).rejects.toBeInstanceOf(ConfigError);
   });
 });
 
@@ -89,9 +92,11 @@ describe('alerts', () => {
       error: 'ValidationError',
     });
     expect(alert.subject.length).toBeLessThan(100);
-    expect(alert.message).toBe(
-      'Run run-1: table procedurelog failed in stage load with ValidationError. The other tables go on. See etl-pipeline status.',
-    );
+    expect(alert).toEqual({
+      subject: 'OpenDental ETL: a table failed',
+      message:
+        'Run run-1: table procedurelog failed in stage load with ValidationError. The other tables go on; see etl-pipeline status.',
+    });
   });
 
   it('the Slack notifier forwards SNS alerts with the webhook URL from Secrets Manager', async () => {

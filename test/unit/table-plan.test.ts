@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PipelineConfigSchema } from '../../config/schema';
+import { ConfigError } from '../../contract/errors';
 import type { DiscoveredTable, SchemaDiscovery } from '../../core/discovery/discover-schema';
 import { findChangeColumn } from '../../core/discovery/discover-schema';
-import { CORE_TABLES, planTables, suggest } from '../../core/discovery/table-plan';
-import { ConfigError } from '../../core/errors';
+import { CORE_TABLES } from '../../core/opendental/core-tables';
+import { planTables, suggest } from '../../core/pipeline/table-plan';
 
 const config = PipelineConfigSchema.parse({});
 

@@ -1,10 +1,10 @@
 import { closest, distance } from 'fastest-levenshtein';
 import type { PipelineConfig, TableOverride } from '../../config/schema';
-import { ConfigError } from '../errors';
-import type { DiscoveredTable, SchemaDiscovery } from './discover-schema';
-
-export type Strategy = 'timestamp' | 'append' | 'reconcile' | 'full';
-export type Runner = 'lambda' | 'fargate';
+import { ConfigError } from '../../contract/errors';
+import type { Runner, Strategy } from '../../contract/stage';
+import type { DiscoveredTable, SchemaDiscovery } from '../discovery/discover-schema';
+import { chooseStrategy } from '../extract/strategies';
+import { CORE_TABLES } from '../opendental/core-tables';
 
 export interface TablePlan {
   table: string;
@@ -20,58 +20,6 @@ export interface TablePlan {
   bytes: number;
   batchSize: number;
 }
-
-/**
- * The clinical and financial core of a practice, most important first: these tables are
- * what dashboards read every morning, so they are copied before everything else.
- */
-export const CORE_TABLES = [
-  'patient',
-  'appointment',
-  'procedurelog',
-  'claimproc',
-  'claim',
-  'payment',
-  'paysplit',
-  'adjustment',
-  'claimpayment',
-  'insplan',
-  'inssub',
-  'patplan',
-  'carrier',
-  'benefit',
-  'provider',
-  'clinic',
-  'operatory',
-  'procedurecode',
-  'fee',
-  'feesched',
-  'definition',
-  'userod',
-  'recall',
-  'recalltype',
-  'patientnote',
-  'procnote',
-  'commlog',
-  'schedule',
-  'statement',
-  'referral',
-  'refattach',
-  'appointmenttype',
-  'employee',
-  'clockevent',
-  'document',
-  'sheet',
-  'sheetfield',
-  'perioexam',
-  'periomeasure',
-  'toothinitial',
-  'securitylog',
-  'securityloghash',
-] as const;
-
-/** Append-only logs without a change column: new rows only ever get a higher primary key. */
-export const APPEND_ONLY_TABLES = ['securitylog', 'securityloghash', 'entrylog', 'insbluebooklog'];
 
 /**
  * Orders the discovered tables and decides runner and default strategy for each, applying the
@@ -128,25 +76,6 @@ export function chooseRunner(
     table.bytes >= thresholds.fargate_min_bytes
     ? 'fargate'
     : 'lambda';
-}
-
-export function chooseStrategy(
-  table: DiscoveredTable,
-  override: TableOverride,
-): { strategy: Strategy; reason: string } {
-  if (table.primaryKey.length === 0) {
-    return { strategy: 'full', reason: 'no primary key: copied whole every run' };
-  }
-  if (override.strategy) return { strategy: override.strategy, reason: 'set in tables.yml' };
-  if (override.change_column)
-    return { strategy: 'timestamp', reason: 'change column set in tables.yml' };
-  if (table.changeColumn) {
-    return { strategy: 'timestamp', reason: `change column ${table.changeColumn}` };
-  }
-  if (APPEND_ONLY_TABLES.includes(table.name)) {
-    return { strategy: 'append', reason: 'append-only log table' };
-  }
-  return { strategy: 'reconcile', reason: 'no change column: checksum reconcile' };
 }
 
 function assertOverridesNameTables(names: string[], known: string[]): void {

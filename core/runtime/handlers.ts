@@ -1,29 +1,30 @@
-import { z } from 'zod';
-import type { PipelineConfig, TableOverride } from '../config/schema';
-import { openMysql } from '../core/db/mysql-adapter';
-import { openPg } from '../core/db/pg-adapter';
-import type { Logger } from '../core/logging/logger';
+import type { PipelineConfig, TableOverride } from '../../config/schema';
 import {
-  planRun,
   type RunInput,
   RunInputSchema,
+  type RunnerKind,
   type RunPlan,
-  rejectMalformedTableNames,
-} from '../core/pipeline/plan-run';
-import { ensureRunHistory, finishRun, type RunSummary } from '../core/pipeline/run-history';
-import { claimRun, type RunnerKind } from '../core/pipeline/run-lock';
-import {
-  closeSessions,
-  openStageSessions,
-  type StageSessionPool,
-} from '../core/pipeline/session-pool';
-import { runStage, StageInputSchema, type StageOutput } from '../core/pipeline/stage-runner';
+  type RunSummary,
+  StageInputSchema,
+  type StageOutput,
+  SummarizeInputSchema,
+} from '../../contract/stage';
+import { openMysql } from '../db/mysql-adapter';
+import { openPg } from '../db/pg-adapter';
+import type { Logger } from '../logging/logger';
+import { planRun, rejectMalformedTableNames } from '../pipeline/plan-run';
+import { ensureRunHistory, finishRun } from '../pipeline/run-history';
+import { claimRun } from '../pipeline/run-lock';
+import { closeSessions, openStageSessions, type StageSessionPool } from '../pipeline/session-pool';
+import { createStageRegistry } from '../pipeline/stage-registry';
+import { runStage } from '../pipeline/stage-runner';
 
 /**
  * The state machine's task handlers, as factories over where the configuration comes from:
  * in AWS from the environment and Secrets Manager (`runtime-config.ts`), locally from
- * pipeline.yml. They parse input with zod, open connections, call the core and close them; an
- * error leaves with its class `name`, which the state machine's Retry and Catch match.
+ * pipeline.yml. They parse input with the contract's schemas, open connections, call the core and
+ * close them; an error leaves with its class `name`, which the state machine's Retry and Catch
+ * match.
  */
 export interface HandlerContext {
   config: () => Promise<PipelineConfig>;
@@ -76,13 +77,20 @@ export function createRunStageHandler(ctx: HandlerContext) {
   return async (event: unknown): Promise<StageOutput> => {
     const input = StageInputSchema.parse(event);
     const config = await ctx.config();
+    const stage = createStageRegistry(config)[input.stage];
     const pool = ctx.sessionPool;
     const sessions = pool
-      ? await pool.acquire(config, input.stage)
-      : await openStageSessions(config, input.stage);
+      ? await pool.acquire(config, input.stage, stage.roles)
+      : await openStageSessions(config, stage.roles);
     let succeeded = false;
     try {
-      const output = await runStage(config, sessions, input, ctx.logger);
+      const output = await runStage({
+        stage,
+        sessions,
+        input,
+        logger: ctx.logger,
+        meta: config.connections.analytics.schemas.meta,
+      });
       succeeded = true;
       return output;
     } finally {
@@ -91,22 +99,6 @@ export function createRunStageHandler(ctx: HandlerContext) {
     }
   };
 }
-
-const TableOutcomeSchema = z.union([
-  z.object({ status: z.literal('succeeded'), table: z.string() }).passthrough(),
-  z
-    .object({
-      status: z.literal('failed'),
-      table: z.string(),
-      stage: z.string(),
-      error: z.string().nullish(),
-    })
-    .passthrough(),
-]);
-export const SummarizeInputSchema = z.object({
-  runId: z.string(),
-  results: z.array(TableOutcomeSchema),
-});
 
 export function createSummarizeHandler(ctx: HandlerContext) {
   return async (event: unknown): Promise<RunSummary> => {
@@ -132,18 +124,5 @@ export function createSummarizeHandler(ctx: HandlerContext) {
     } finally {
       await pg.close();
     }
-  };
-}
-
-/** The text of an alert: table, stage and error class only (never a message or a value). */
-export function tableFailureAlert(event: {
-  runId?: string;
-  table?: string;
-  stage?: string;
-  error?: string | null;
-}) {
-  return {
-    subject: `OpenDental ETL: ${event.table} failed in ${event.stage}`.slice(0, 99),
-    message: `Run ${event.runId}: table ${event.table} failed in stage ${event.stage} with ${event.error ?? 'an error'}. The other tables go on. See etl-pipeline status.`,
   };
 }

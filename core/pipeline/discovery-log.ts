@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SchemaDiscovery } from './discover-schema';
+import type { SchemaDiscovery } from '../discovery/discover-schema';
 import type { TablePlan } from './table-plan';
 
 /**

@@ -1,19 +1,20 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import {
   type PipelineConfig,
   PipelineConfigSchema,
   type TableOverride,
   TableOverrideSchema,
-} from '../config/schema';
-import { ConfigError } from '../core/errors';
+} from '../../config/schema';
+import { ConfigError } from '../../contract/errors';
 
 /**
  * The configuration of a Lambda function or Fargate task in AWS: the validated pipeline.yml as
  * JSON in `PIPELINE_CONFIG` (set at synth, without passwords), and each connection's credentials
- * from its Secrets Manager secret (`host`, `port`, `username`, `password`, optionally `dbname`),
- * cached for five minutes across invocations.
+ * from its secret (`host`, `port`, `username`, `password`, optionally `dbname`), read through
+ * `readSecret` (Secrets Manager in AWS, cached by the adapter).
  */
+export type SecretReader = (secretId: string) => Promise<unknown>;
+
 const SecretSchema = z.object({
   host: z.string().optional(),
   port: z.union([z.number(), z.string()]).optional(),
@@ -23,7 +24,8 @@ const SecretSchema = z.object({
 });
 
 export async function configFromEnvironment(
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
+  readSecret: SecretReader,
 ): Promise<PipelineConfig> {
   if (!env.PIPELINE_CONFIG)
     throw new ConfigError('PIPELINE_CONFIG is not set', { stage: 'config' });
@@ -36,8 +38,7 @@ export async function configFromEnvironment(
   for (const name of ['source', 'replication', 'analytics'] as const) {
     const connection = config.connections[name];
     if (!connection.secret_id) continue;
-    const raw = await getSecret(connection.secret_id, { transform: 'json', maxAge: 300 });
-    const secret = SecretSchema.safeParse(raw);
+    const secret = SecretSchema.safeParse(await readSecret(connection.secret_id));
     if (!secret.success) {
       throw new ConfigError(
         `secret for connection ${name} is not JSON with host/port/username/password`,
@@ -56,8 +57,22 @@ export async function configFromEnvironment(
 }
 
 export async function overridesFromEnvironment(
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): Promise<Record<string, TableOverride>> {
   if (!env.TABLES_CONFIG) return {};
   return z.record(z.string(), TableOverrideSchema).parse(JSON.parse(env.TABLES_CONFIG));
+}
+
+/** The handler context of a function or task in AWS: everything from its environment. */
+export function contextFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  readSecret: SecretReader,
+): {
+  config: () => Promise<PipelineConfig>;
+  overrides: () => Promise<Record<string, TableOverride>>;
+} {
+  return {
+    config: () => configFromEnvironment(env, readSecret),
+    overrides: () => overridesFromEnvironment(env),
+  };
 }

@@ -1,7 +1,8 @@
-import { quoteMysql } from '../db/identifiers';
-import type { MysqlSession } from '../db/ports';
 import type { DiscoveredTable } from '../discovery/discover-schema';
-import { keyColumn, rowHashExpression, selectList } from './row-sql';
+import { keyColumn } from '../discovery/discover-schema';
+import { quoteMysql } from './identifiers';
+import type { MysqlSession } from './ports';
+import { rowHashExpression, selectList } from './row-sql';
 
 /**
  * Reads a source table gently: short primary-key chunks (`WHERE pk > last ORDER BY pk LIMIT n`),

@@ -1,0 +1,19 @@
+/** What `status` shows, from `etl_meta` locally or from Step Functions executions in AWS. */
+export interface RunStatus {
+  runs: {
+    runId: string;
+    status: string;
+    startedAt: string;
+    finishedAt: string | null;
+    tablesTotal: number;
+    tablesFailed: number;
+  }[];
+  latest: {
+    table: string;
+    stage: string;
+    status: string;
+    rows: number;
+    durationMs: number;
+    errorClass: string | null;
+  }[];
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * The stage contract: the one definition of what the state machine, the local runner, the Lambda
+ * handler, the Fargate entrypoint, the configuration and the run history exchange. Everything else
+ * derives its types and enums from here; the container codec (`container-environment.ts`) carries
+ * a stage input into a container's environment and back.
+ */
+
+/** A plain SQL identifier: table names, schema names, the keys of tables.yml. */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const StageNameSchema = z.enum(['extract', 'load', 'transform']);
+export type StageName = z.infer<typeof StageNameSchema>;
+/** In the order a table runs them. */
+export const STAGE_NAMES = StageNameSchema.options;
+
+/**
+ * How the extract finds what changed. Each name has one implementation registered in
+ * `core/extract/strategies/` (the registry is typed by this enum, so neither can miss the other).
+ */
+export const StrategySchema = z.enum(['timestamp', 'append', 'reconcile', 'full']);
+export type Strategy = z.infer<typeof StrategySchema>;
+
+/** Where a table's stages run: Lambda (small tables) or a Fargate task (large ones). */
+export const RunnerSchema = z.enum(['lambda', 'fargate']);
+export type Runner = z.infer<typeof RunnerSchema>;
+
+/** `full` (what `--force` means) rebuilds the stage's target anew. */
+export const ModeSchema = z.enum(['incremental', 'full']);
+export type Mode = z.infer<typeof ModeSchema>;
+
+export const RunIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
+
+/** Input of one stage task: the Lambda payload, or the Fargate container's environment. */
+export const StageInputSchema = z.strictObject({
+  runId: z.string().min(1).max(64),
+  table: z.string().regex(IDENTIFIER),
+  stage: StageNameSchema,
+  mode: ModeSchema.default('incremental'),
+  strategy: StrategySchema.optional(),
+  /** Also run the full comparison this time (`run --reconcile`). */
+  reconcile: z.boolean().optional(),
+});
+export type StageInput = z.infer<typeof StageInputSchema>;
+
+/** What a stage task returns: small JSON (counts only, never a value). */
+export const StageOutputSchema = z.strictObject({
+  table: z.string(),
+  stage: StageNameSchema,
+  status: z.literal('succeeded'),
+  rows: z.number().int().min(0),
+  durationMs: z.number().min(0),
+  /** Bytes moved (extract and load). */
+  bytes: z.number().min(0),
+  /** Load conversions per kind (zero dates to NULL, NUL bytes removed). */
+  conversions: z.record(z.string(), z.number()),
+});
+export type StageOutput = z.infer<typeof StageOutputSchema>;
+
+/** Execution input of the state machine (and of `etl-pipeline run`). */
+export const RunInputSchema = z.strictObject({
+  tables: z.array(z.string()).optional(),
+  force: z.boolean().optional(),
+  parallel: z.number().int().min(1).max(40).optional(),
+  dryRun: z.boolean().optional(),
+  reconcile: z.boolean().optional(),
+  runId: RunIdSchema.optional(),
+});
+export type RunInput = z.infer<typeof RunInputSchema>;
+
+/** One item of the Map: a table with everything its stage tasks are started with. */
+export const PlannedTableSchema = z.strictObject({
+  table: z.string().regex(IDENTIFIER),
+  priority: z.number().int(),
+  runner: RunnerSchema,
+  strategy: StrategySchema,
+  strategyReason: z.string(),
+  estimatedRows: z.number().min(0),
+  mode: ModeSchema,
+  reconcile: z.boolean(),
+});
+export type PlannedTable = z.infer<typeof PlannedTableSchema>;
+
+/** The Plan step's output: the Map runs `tables` with at most `parallel` at once. */
+export const RunPlanSchema = z.strictObject({
+  runId: RunIdSchema,
+  parallel: z.number().int().min(1),
+  dryRun: z.boolean(),
+  tables: z.array(PlannedTableSchema),
+});
+export type RunPlan = z.infer<typeof RunPlanSchema>;
+
+/** What each Map iteration ends with: the table succeeded, or failed at a stage with an error class. */
+export const TableOutcomeSchema = z.union([
+  z.looseObject({ status: z.literal('succeeded'), table: z.string() }),
+  z.looseObject({
+    status: z.literal('failed'),
+    table: z.string(),
+    stage: z.string(),
+    error: z.string().nullish(),
+  }),
+]);
+export type TableOutcome = z.infer<typeof TableOutcomeSchema>;
+
+export const SummarizeInputSchema = z.object({
+  runId: z.string(),
+  results: z.array(TableOutcomeSchema),
+});
+
+export const RunSummarySchema = z.strictObject({
+  runId: z.string(),
+  status: z.enum(['succeeded', 'failed']),
+  tablesTotal: z.number().int(),
+  tablesSucceeded: z.number().int(),
+  tablesFailed: z.number().int(),
+  failed: z.array(z.strictObject({ table: z.string(), stage: z.string(), errorClass: z.string() })),
+  rows: z.number(),
+});
+export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+/** Who runs a run: the run lock frees a killed local run at once, an AWS one when its lease ends. */
+export type RunnerKind = 'local' | 'aws';

@@ -1,0 +1,43 @@
+import { inTransaction } from '../../db/transactions';
+import { keyColumn } from '../../discovery/discover-schema';
+import { reconcileTable } from '../reconcile';
+import type { ExtractStrategy, StrategyContext, StrategyOutcome } from './strategy';
+
+/**
+ * The full comparison: per key range, count and checksum on both sides; rows diffed only where
+ * they differ. Finds inserts, updates that left the change column alone, and deletes. It is the
+ * strategy of tables without a change column, and runs for the others every
+ * `reconcile_every_runs` runs (or with `run --reconcile`).
+ */
+export const reconcileStrategy: ExtractStrategy = {
+  choose: () => 'no change column: checksum reconcile',
+  canRun: (table) => keyColumn(table) !== null,
+  countsAsReconcile: true,
+  run: (context) => compareAndRepair(context, { keysOnly: false }),
+};
+
+/**
+ * Compares and repairs the replica table; with `keysOnly`, only the key sets (read from the
+ * primary-key index: finds deletes and unstamped inserts at a fraction of the cost).
+ */
+export async function compareAndRepair(
+  context: StrategyContext,
+  options: { keysOnly: boolean },
+): Promise<StrategyOutcome> {
+  const outcome = await reconcileTable({
+    source: context.source,
+    replica: context.replica,
+    table: context.table,
+    target: context.table.name,
+    rowsPerRange: context.batchSize * 10,
+    log: { runId: context.runId },
+    transaction: (work) => inTransaction(context.replica, work),
+    keysOnly: options.keysOnly,
+  });
+  return {
+    inserted: outcome.inserted,
+    updated: outcome.updated,
+    deleted: outcome.deleted,
+    bytes: outcome.bytes,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The clinical and financial core of a practice, most important first: these tables are
+ * what dashboards read every morning, so they are copied before everything else.
+ */
+export const CORE_TABLES = [
+  'patient',
+  'appointment',
+  'procedurelog',
+  'claimproc',
+  'claim',
+  'payment',
+  'paysplit',
+  'adjustment',
+  'claimpayment',
+  'insplan',
+  'inssub',
+  'patplan',
+  'carrier',
+  'benefit',
+  'provider',
+  'clinic',
+  'operatory',
+  'procedurecode',
+  'fee',
+  'feesched',
+  'definition',
+  'userod',
+  'recall',
+  'recalltype',
+  'patientnote',
+  'procnote',
+  'commlog',
+  'schedule',
+  'statement',
+  'referral',
+  'refattach',
+  'appointmenttype',
+  'employee',
+  'clockevent',
+  'document',
+  'sheet',
+  'sheetfield',
+  'perioexam',
+  'periomeasure',
+  'toothinitial',
+  'securitylog',
+  'securityloghash',
+] as const;
+
+/** Append-only logs without a change column: new rows only ever get a higher primary key. */
+export const APPEND_ONLY_TABLES = ['securitylog', 'securityloghash', 'entrylog', 'insbluebooklog'];
