@@ -34,7 +34,7 @@ export const RunIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 
 /** Input of one stage task: the Lambda payload, or the Fargate container's environment. */
 export const StageInputSchema = z.strictObject({
-  runId: z.string().min(1).max(64),
+  runId: RunIdSchema,
   table: z.string().regex(IDENTIFIER),
   stage: StageNameSchema,
   mode: ModeSchema.default('incremental'),

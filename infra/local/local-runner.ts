@@ -17,7 +17,7 @@ import { STAGES, STATE } from '../constructs/etl-state-machine';
 import { type AslDefinition, allStates, synthesizeDefinition } from './definition';
 
 /** Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions uses. */
-function polyfillWithResolvers(): void {
+export function polyfillWithResolvers(): void {
   const P = Promise as unknown as { withResolvers?: () => unknown };
   if (typeof P.withResolvers === 'function') return;
   P.withResolvers = () => {
