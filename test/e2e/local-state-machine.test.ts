@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
+import { stageInputOfTask } from '../../contract/container-environment';
 import { DeadlockError, ValidationError } from '../../contract/errors';
+import { RunSummarySchema } from '../../contract/stage';
 import type { Alert } from '../../core/alerts/alert';
+import { runSummaryAlert, tableFailureAlert } from '../../core/alerts/alert-texts';
 import { quotePg } from '../../core/db/identifiers';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
 import { memoryLogger } from '../../core/logging/logger';
@@ -67,17 +70,7 @@ async function run(input: LocalRunOptions['input'], extra: Partial<LocalRunOptio
     wrapHandlers: (name, handler) => {
       const inner = extra.wrapHandlers ? extra.wrapHandlers(name, handler) : handler;
       return async (input) => {
-        const table =
-          (input as { table?: string }).table ??
-          (
-            input as {
-              Overrides?: {
-                ContainerOverrides?: { Environment?: { Name: string; Value: string }[] }[];
-              };
-            }
-          ).Overrides?.ContainerOverrides?.[0]?.Environment?.find((e) => e.Name === 'ETL_TABLE')
-            ?.Value ??
-          '';
+        const table = stageInputOfTask(input)?.table ?? '';
         const call: Trace['calls'][number] = { state: name, table, at: Date.now() };
         trace.calls.push(call);
         try {
@@ -115,6 +108,9 @@ describe('the deployed state machine definition, run locally against the small d
     });
     expect(first.trace.alerts.map((a) => a.subject)).toEqual([
       'OpenDental ETL: nightly run summary',
+    ]);
+    expect(first.trace.alerts).toEqual([
+      runSummaryAlert(RunSummarySchema.parse(first.result.output?.summary)),
     ]);
   });
 
@@ -199,7 +195,7 @@ describe('the deployed state machine definition, run locally against the small d
 
   it('catches a terminal error, alerts, lets the other tables finish and ends failed with a summary naming it', async () => {
     const { result, trace } = await run(
-      { tables: ['patient', 'claim', 'definition'], parallel: 2 },
+      { tables: ['patient', 'claim', 'definition'], parallel: 2, runId: 'e2e-catch' },
       {
         wrapHandlers: (name, handler) => async (input) => {
           if (name === 'LambdaTransform' && (input as { table: string }).table === 'claim') {
@@ -226,6 +222,15 @@ describe('the deployed state machine definition, run locally against the small d
       expect.arrayContaining([
         expect.stringMatching(/table claim failed in stage transform with ValidationError/),
       ]),
+    );
+    // The state machine formats the very texts the alert module defines.
+    expect(trace.alerts).toContainEqual(
+      tableFailureAlert({
+        runId: 'e2e-catch',
+        table: 'claim',
+        stage: 'transform',
+        error: 'ValidationError',
+      }),
     );
     expect(trace.alerts.at(-1)?.message).toMatch(/failed: 2 of 3 tables succeeded, 1 failed/);
     const [latest] = await fx.loadDeps.analytics.query<{ status: string; tables_failed: number }>(
