@@ -70,8 +70,10 @@ export function rawChangeLog(pg: PgSession, meta: string): ChangeLogReader {
     },
     entries(table, after, upTo, limit) {
       return pg.query<ChangeEntry>(
-        `SELECT seq::text AS seq, op, pk FROM ${log}
-          WHERE table_name = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT ${Number(limit)}`,
+        // Ordered by the bigint column, not by the text it is returned as (`ORDER BY seq` would
+        // sort the output's text alias: 10000 before 9999).
+        `SELECT l.seq::text AS seq, l.op, l.pk FROM ${log} l
+          WHERE l.table_name = $1 AND l.seq > $2 AND l.seq <= $3 ORDER BY l.seq LIMIT ${Number(limit)}`,
         [table, after, upTo],
       );
     },
