@@ -1,3 +1,4 @@
+import { type Stage, UnknownTableError } from '../../contract/errors';
 import type { MysqlSession } from '../db/ports';
 
 export interface DiscoveredColumn {
@@ -173,4 +174,21 @@ export function findChangeColumn(columns: readonly DiscoveredColumn[]): string |
     (c) => KNOWN_CHANGE_COLUMNS.includes(c.name) && ['timestamp', 'datetime'].includes(c.dataType),
   );
   return known?.name ?? null;
+}
+
+/** One table of `database`, or an {@link UnknownTableError} naming where it is missing. */
+export async function discoverTable(
+  session: MysqlSession,
+  database: string,
+  table: string,
+  missing: { stage: Stage; where: string },
+): Promise<DiscoveredTable> {
+  const [found] = (await discoverSchema(session, database, [table])).tables;
+  if (!found) {
+    throw new UnknownTableError(`table does not exist in the ${missing.where}`, {
+      table,
+      stage: missing.stage,
+    });
+  }
+  return found;
 }

@@ -1,9 +1,14 @@
-import { UnknownTableError, ValidationError } from '../../contract/errors';
-import { IDENTIFIER, type Strategy } from '../../contract/stage';
-import { quoteMysql } from '../db/identifiers';
+import { ValidationError } from '../../contract/errors';
+import type { Strategy } from '../../contract/stage';
+import { assertTableName, quoteMysql } from '../db/identifiers';
 import type { MysqlSession } from '../db/ports';
 import { countRows } from '../db/table-reader';
-import { type DiscoveredTable, discoverSchema, keyColumn } from '../discovery/discover-schema';
+import {
+  type DiscoveredTable,
+  discoverSchema,
+  discoverTable,
+  keyColumn,
+} from '../discovery/discover-schema';
 import { ensureReplicaChangeLog } from '../handoff/replica-change-log';
 import type { Logger } from '../logging/logger';
 import { type ExtractState, ensureExtractState, readState, writeState } from './extract-state';
@@ -65,21 +70,13 @@ export interface ExtractResult {
  */
 export async function extractTable(deps: ExtractDeps, input: ExtractInput): Promise<ExtractResult> {
   const started = Date.now();
-  if (!IDENTIFIER.test(input.table)) {
-    throw new UnknownTableError('not a valid table name', {
-      table: input.table.slice(0, 64),
-      stage: 'extract',
-    });
-  }
+  assertTableName(input.table, 'extract');
   const { source, replica } = deps;
   const log = deps.logger.child({ table: input.table, stage: 'extract', runId: input.runId });
-  const [sourceTable] = (await discoverSchema(source, deps.sourceDatabase, [input.table])).tables;
-  if (!sourceTable) {
-    throw new UnknownTableError('table does not exist in the source', {
-      table: input.table,
-      stage: 'extract',
-    });
-  }
+  const sourceTable = await discoverTable(source, deps.sourceDatabase, input.table, {
+    stage: 'extract',
+    where: 'source',
+  });
   // OpenDental's own non-strict mode: zero dates and explicit key 0 are stored as they are.
   await replica.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', foreign_key_checks = 0");
   await ensureReplicaChangeLog(replica);

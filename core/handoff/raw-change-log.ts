@@ -1,7 +1,6 @@
 import { quotePg } from '../db/identifiers';
-import { oncePerSession } from '../db/once-per-session';
 import type { PgSession } from '../db/ports';
-import { withDdlLock } from '../db/transactions';
+import { setUpOnce } from '../db/schema-setup';
 import type { ChangeEntry, ChangeLogReader } from './change-log';
 
 /**
@@ -17,24 +16,18 @@ export function rawChangeLogTable(meta: string): string {
 }
 
 export async function ensureRawChangeLog(pg: PgSession, meta: string): Promise<void> {
-  await oncePerSession(pg, `raw-changelog:${meta}`, () =>
-    withDdlLock(pg, async () => {
-      await pg.query(`CREATE SCHEMA IF NOT EXISTS ${quotePg(meta)}`);
-      await pg.query(
-        `CREATE TABLE IF NOT EXISTS ${rawChangeLogTable(meta)} (
-           seq bigserial PRIMARY KEY,
-           table_name text NOT NULL,
-           op char(1) NOT NULL,
-           pk text,
-           run_id text NOT NULL,
-           logged_at timestamptz NOT NULL DEFAULT now()
-         )`,
-      );
-      await pg.query(
-        `CREATE INDEX IF NOT EXISTS raw_changelog_table_seq ON ${rawChangeLogTable(meta)} (table_name, seq)`,
-      );
-    }),
-  );
+  await setUpOnce(pg, `raw-changelog:${meta}`, [
+    `CREATE SCHEMA IF NOT EXISTS ${quotePg(meta)}`,
+    `CREATE TABLE IF NOT EXISTS ${rawChangeLogTable(meta)} (
+       seq bigserial PRIMARY KEY,
+       table_name text NOT NULL,
+       op char(1) NOT NULL,
+       pk text,
+       run_id text NOT NULL,
+       logged_at timestamptz NOT NULL DEFAULT now()
+     )`,
+    `CREATE INDEX IF NOT EXISTS raw_changelog_table_seq ON ${rawChangeLogTable(meta)} (table_name, seq)`,
+  ]);
 }
 
 /** Logs a full reload of `table`; call in the transaction that swapped it in. */

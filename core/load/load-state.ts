@@ -1,7 +1,6 @@
 import { quotePg } from '../db/identifiers';
-import { oncePerSession } from '../db/once-per-session';
 import type { PgSession } from '../db/ports';
-import { withDdlLock } from '../db/transactions';
+import { setUpOnce } from '../db/schema-setup';
 import { ensureRawChangeLog } from '../handoff/raw-change-log';
 
 /**
@@ -17,20 +16,16 @@ export interface LoadState {
 /** Schemas `meta` and `raw`, the load state and raw's change log. */
 export async function ensureLoadMeta(pg: PgSession, meta: string, raw: string): Promise<void> {
   await ensureRawChangeLog(pg, meta);
-  await oncePerSession(pg, `load-meta:${meta}:${raw}`, () =>
-    withDdlLock(pg, async () => {
-      await pg.query(`CREATE SCHEMA IF NOT EXISTS ${quotePg(raw)}`);
-      await pg.query(
-        `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.load_state (
-           table_name text PRIMARY KEY,
-           cursor bigint NOT NULL,
-           last_run_id text NOT NULL,
-           full_loaded_at timestamptz,
-           updated_at timestamptz NOT NULL DEFAULT now()
-         )`,
-      );
-    }),
-  );
+  await setUpOnce(pg, `load-meta:${meta}:${raw}`, [
+    `CREATE SCHEMA IF NOT EXISTS ${quotePg(raw)}`,
+    `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.load_state (
+       table_name text PRIMARY KEY,
+       cursor bigint NOT NULL,
+       last_run_id text NOT NULL,
+       full_loaded_at timestamptz,
+       updated_at timestamptz NOT NULL DEFAULT now()
+     )`,
+  ]);
 }
 
 export async function readLoadState(

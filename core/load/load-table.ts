@@ -1,10 +1,9 @@
-import { UnknownTableError, ValidationError } from '../../contract/errors';
-import { IDENTIFIER } from '../../contract/stage';
-import { quotePg } from '../db/identifiers';
+import { ValidationError } from '../../contract/errors';
+import { assertTableName, quotePg } from '../db/identifiers';
 import type { MysqlSession, PgSession } from '../db/ports';
 import { countRows, readChunks } from '../db/table-reader';
 import { pgTransaction } from '../db/transactions';
-import { type DiscoveredTable, discoverSchema, keyColumn } from '../discovery/discover-schema';
+import { type DiscoveredTable, discoverTable, keyColumn } from '../discovery/discover-schema';
 import { type ChangeWindow, readChangeWindow } from '../handoff/change-log';
 import { ETL_COLUMNS } from '../handoff/raw-columns';
 import { replicaChangeLog } from '../handoff/replica-change-log';
@@ -58,22 +57,14 @@ export interface LoadResult {
  */
 export async function loadTable(deps: LoadDeps, input: LoadInput): Promise<LoadResult> {
   const started = Date.now();
-  if (!IDENTIFIER.test(input.table)) {
-    throw new UnknownTableError('not a valid table name', {
-      table: input.table.slice(0, 64),
-      stage: 'load',
-    });
-  }
+  assertTableName(input.table, 'load');
   const { replica, analytics: pg } = deps;
   const { raw, meta } = deps.schemas;
   const log = deps.logger.child({ table: input.table, stage: 'load', runId: input.runId });
-  const [table] = (await discoverSchema(replica, deps.replicaDatabase, [input.table])).tables;
-  if (!table) {
-    throw new UnknownTableError('table does not exist in the replica', {
-      table: input.table,
-      stage: 'load',
-    });
-  }
+  const table = await discoverTable(replica, deps.replicaDatabase, input.table, {
+    stage: 'load',
+    where: 'replica',
+  });
   await ensureLoadMeta(pg, meta, raw);
   const name = table.name.toLowerCase();
   const columns = mapColumns(table.columns);

@@ -1,8 +1,7 @@
 import type { RunSummary, StageName } from '../../contract/stage';
 import { quotePg } from '../db/identifiers';
-import { oncePerSession } from '../db/once-per-session';
 import type { PgSession } from '../db/ports';
-import { withDdlLock } from '../db/transactions';
+import { setUpOnce } from '../db/schema-setup';
 
 /**
  * Run history in `etl_meta` of the analytics database: one row per run, one per table and stage.
@@ -21,14 +20,8 @@ export interface StageRecord {
 }
 
 export async function ensureRunHistory(pg: PgSession, meta: string): Promise<void> {
-  await oncePerSession(pg, `run-history:${meta}`, () =>
-    withDdlLock(pg, () => createRunHistory(pg, meta)),
-  );
-}
-
-async function createRunHistory(pg: PgSession, meta: string): Promise<void> {
-  await pg.query(`CREATE SCHEMA IF NOT EXISTS ${quotePg(meta)}`);
-  await pg.query(
+  await setUpOnce(pg, `run-history:${meta}`, [
+    `CREATE SCHEMA IF NOT EXISTS ${quotePg(meta)}`,
     `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.runs (
        run_id text PRIMARY KEY,
        started_at timestamptz NOT NULL DEFAULT now(),
@@ -38,8 +31,6 @@ async function createRunHistory(pg: PgSession, meta: string): Promise<void> {
        tables_failed integer NOT NULL DEFAULT 0,
        input jsonb NOT NULL DEFAULT '{}'::jsonb
      )`,
-  );
-  await pg.query(
     `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.stage_results (
        run_id text NOT NULL,
        table_name text NOT NULL,
@@ -52,9 +43,9 @@ async function createRunHistory(pg: PgSession, meta: string): Promise<void> {
        recorded_at timestamptz NOT NULL DEFAULT now(),
        PRIMARY KEY (run_id, table_name, stage)
      )`,
-  );
-  // Which kind of runner a run belongs to (the run lock frees killed local runs at once).
-  await pg.query(`ALTER TABLE ${quotePg(meta)}.runs ADD COLUMN IF NOT EXISTS runner text`);
+    // Which kind of runner a run belongs to (the run lock frees killed local runs at once).
+    `ALTER TABLE ${quotePg(meta)}.runs ADD COLUMN IF NOT EXISTS runner text`,
+  ]);
 }
 
 export async function recordStage(pg: PgSession, meta: string, record: StageRecord): Promise<void> {

@@ -1,7 +1,6 @@
 import { quotePg } from '../db/identifiers';
-import { oncePerSession } from '../db/once-per-session';
 import type { PgSession } from '../db/ports';
-import { withDdlLock } from '../db/transactions';
+import { setUpOnce } from '../db/schema-setup';
 import { ensureRawChangeLog } from '../handoff/raw-change-log';
 
 /**
@@ -14,15 +13,11 @@ export async function ensureTransformMeta(
 ): Promise<void> {
   const { meta, public: pub } = schemas;
   await ensureRawChangeLog(pg, meta);
-  await oncePerSession(pg, `transform-meta:${meta}:${pub}`, () =>
-    withDdlLock(pg, async () => {
-      await pg.query(`CREATE SCHEMA IF NOT EXISTS ${quotePg(pub)}`);
-      await pg.query(
-        `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.transform_state (
-           table_name text PRIMARY KEY, cursor bigint NOT NULL, last_run_id text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
-      );
-    }),
-  );
+  await setUpOnce(pg, `transform-meta:${meta}:${pub}`, [
+    `CREATE SCHEMA IF NOT EXISTS ${quotePg(pub)}`,
+    `CREATE TABLE IF NOT EXISTS ${quotePg(meta)}.transform_state (
+       table_name text PRIMARY KEY, cursor bigint NOT NULL, last_run_id text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
+  ]);
 }
 
 export async function readTransformCursor(

@@ -1,6 +1,5 @@
 import { UnknownTableError, ValidationError } from '../../contract/errors';
-import { IDENTIFIER } from '../../contract/stage';
-import { quotePg } from '../db/identifiers';
+import { assertTableName, quotePg } from '../db/identifiers';
 import type { PgSession } from '../db/ports';
 import { pgTransaction } from '../db/transactions';
 import { type ChangeWindow, readChangeWindow } from '../handoff/change-log';
@@ -51,12 +50,7 @@ export async function transformTable(
 ): Promise<TransformResult> {
   const started = Date.now();
   const table = input.table.toLowerCase();
-  if (!IDENTIFIER.test(table)) {
-    throw new UnknownTableError('not a valid table name', {
-      table: table.slice(0, 64),
-      stage: 'transform',
-    });
-  }
+  assertTableName(table, 'transform');
   const pg = deps.analytics;
   const { raw, public: pub, meta } = deps.schemas;
   const context = { table, stage: 'transform' as const };
