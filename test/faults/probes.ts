@@ -26,3 +26,17 @@ export async function replicaBusyWith(bench: FaultBench, table: string): Promise
   );
   return Number(rows[0]?.[0]) > 0;
 }
+
+/** Waits until `probe` is true (polling), or fails after `ms`. */
+export async function waitFor(
+  probe: () => Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

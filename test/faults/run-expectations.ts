@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { type FaultBench, type HookedPool, TABLES } from './fault-bench';
+import { type FaultBench, TABLES } from './fault-bench';
+import type { HookedPool } from './fault-injection';
 
 /** A clean rerun succeeds and leaves source, replica, raw and public consistent. */
 export async function expectConverged(bench: FaultBench): Promise<void> {

@@ -1,4 +1,9 @@
-import { exec, type FaultBench, waitFor } from './fault-bench';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { FaultBench } from './fault-bench';
+import { waitFor } from './probes';
+
+const exec = promisify(execFile);
 
 /**
  * Restarts the local MariaDB (shutdown, wait for the process to exit, start), then gives the bench

@@ -7,7 +7,8 @@ import { quoteMysql, quotePg } from '../../../core/db/identifiers';
 import { openPg } from '../../../core/db/pg-adapter';
 import { rejectMalformedTableNames } from '../../../core/pipeline/plan-run';
 import { cli } from '../cli-child';
-import { CANARY, type FaultBench, TABLES } from '../fault-bench';
+import { CANARY } from '../emitted-output';
+import { type FaultBench, TABLES } from '../fault-bench';
 import { expectConverged } from '../run-expectations';
 
 /** Bad configuration, table names, grants, hosts and tables: clear failures, no secret echoed. */

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { quoteMysql } from '../../../core/db/identifiers';
 import { createLocalLogger } from '../../../core/logging/local-logger';
-import { CANARY, Emitted, type FaultBench } from '../fault-bench';
+import { CANARY, Emitted } from '../emitted-output';
+import type { FaultBench } from '../fault-bench';
 
 /**
  * The PHI and credential canaries: swept over everything the whole suite made the pipeline emit,

@@ -3,8 +3,8 @@ import { openPg } from '../../../core/db/pg-adapter';
 import { ensureRunHistory, finishRun } from '../../../core/pipeline/run-history';
 import { claimRun } from '../../../core/pipeline/run-lock';
 import { cli } from '../cli-child';
-import { type FaultBench, TABLES, waitFor } from '../fault-bench';
-import { replicaBusyWith } from '../probes';
+import { type FaultBench, TABLES } from '../fault-bench';
+import { replicaBusyWith, waitFor } from '../probes';
 
 /** The run lock: a second run refuses while another holds the analytics database. */
 

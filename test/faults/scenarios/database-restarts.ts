@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
 import { quoteMysql } from '../../../core/db/identifiers';
 import { openMysql } from '../../../core/db/mysql-adapter';
-import { type FaultBench, waitFor } from '../fault-bench';
-import { replicaBusyWith } from '../probes';
+import type { FaultBench } from '../fault-bench';
+import { replicaBusyWith, waitFor } from '../probes';
 import { expectSurvivesRestart } from '../run-expectations';
 import { restartMariadb, restartPostgres } from '../server-restarts';
 

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { MysqlSession, PgSession } from '../../../core/db/ports';
-import { type FaultBench, HookedPool, terminateFirstCopy, withStatementHook } from '../fault-bench';
+import type { FaultBench } from '../fault-bench';
+import { HookedPool, terminateFirstCopy, withStatementHook } from '../fault-injection';
 import { expectConverged, expectRetriedOnce } from '../run-expectations';
 
 /**

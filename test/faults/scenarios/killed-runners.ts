@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
 import { openPg } from '../../../core/db/pg-adapter';
 import { cli } from '../cli-child';
-import { FARGATE_TABLE, type FaultBench, TABLES, waitFor } from '../fault-bench';
-import { fargateChildren, replicaBusyWith } from '../probes';
+import { FARGATE_TABLE, type FaultBench, TABLES } from '../fault-bench';
+import { fargateChildren, replicaBusyWith, waitFor } from '../probes';
 import { expectConverged } from '../run-expectations';
 
 /** Runner processes (the CLI, a Fargate task) killed with SIGKILL in the middle of a table. */
