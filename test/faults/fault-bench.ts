@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { localAlertSink } from '../../cli/local-alerts';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
 import type { StageOutput } from '../../contract/stage';
@@ -12,7 +9,6 @@ import { openPg } from '../../core/db/pg-adapter';
 import type { MysqlSession, PgSession } from '../../core/db/ports';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
 import { createLocalLogger } from '../../core/logging/local-logger';
-import { StageSessionPool, type StageSessions } from '../../core/pipeline/session-pool';
 import { verifyPipeline } from '../../core/pipeline/verify';
 import {
   type LocalRunOptions,
@@ -20,143 +16,22 @@ import {
   runLocally,
   type TaskHandler,
 } from '../../infra/local/local-runner';
-import { publishStageMetrics } from '../../lambdas/aws/run-stage';
 import { startAlertServers } from '../helpers/alert-servers';
 import { comparePublicWithRaw } from '../helpers/compare-public';
 import { compareRawWithReplica } from '../helpers/compare-raw';
 import {
   adminMysql,
-  beforeEachCall,
   dropMysqlDatabases,
   LOCAL_PG,
   testDatabaseName,
 } from '../helpers/local-databases';
-import { CLINIC_SPREAD, terminateDuringCopy } from '../helpers/pipeline-fixture';
-
-export const exec = promisify(execFile);
+import { CLINIC_SPREAD } from '../helpers/pipeline-fixture';
+import { dayOfChanges, plantCanaries } from './clinic-changes';
+import { CANARY, captureMetrics, Emitted } from './emitted-output';
 
 /** The tables every scenario runs: core tables, an append table, a reconcile table, one on Fargate. */
 export const TABLES = CLINIC_SPREAD;
 export const FARGATE_TABLE = 'paysplit';
-
-/**
- * Canary values: planted in patient names, SSNs, e-mails and clinical notes, and used as the
- * passwords of the pipeline's database users. None may ever appear in anything the pipeline emits.
- */
-export const CANARY = {
-  lastName: 'Zqcanarylast',
-  firstName: 'Zqcanaryfirst',
-  ssn: '900713344',
-  email: 'zq.canary.7713@example.invalid',
-  note: 'ZQCANARYNOTE penicillin allergy',
-  sourcePassword: 'ZqPwSrc7713x',
-  replicaPassword: 'ZqPwRep7713x',
-  analyticsPassword: 'ZqPwPg7713x',
-};
-export const CANARY_NEEDLES = [
-  CANARY.lastName,
-  CANARY.firstName,
-  CANARY.ssn,
-  '900-71-3344',
-  CANARY.email,
-  'ZQCANARYNOTE',
-  CANARY.sourcePassword,
-  CANARY.replicaPassword,
-  CANARY.analyticsPassword,
-];
-
-/** Every text the pipeline emitted during the suite, by where it came from. */
-export class Emitted {
-  readonly texts: { where: string; text: string }[] = [];
-  add(where: string, text: unknown): void {
-    this.texts.push({ where, text: typeof text === 'string' ? text : JSON.stringify(text) });
-  }
-  /** Where each canary turned up (empty: nothing leaked). */
-  leaks(): { where: string; needle: string }[] {
-    return this.texts.flatMap(({ where, text }) =>
-      CANARY_NEEDLES.filter((n) => text.toLowerCase().includes(n.toLowerCase())).map((needle) => ({
-        where,
-        needle,
-      })),
-    );
-  }
-}
-
-type Session = MysqlSession | PgSession;
-
-/**
- * The session pool of the real run, with a fault injector: per stage and role, `wrap` may put a
- * proxy around the production session (see `withStatementHook`, `terminateFirstCopy`), so a
- * scenario injects its fault (a real KILL CONNECTION, pg_terminate_backend) at a chosen point.
- */
-export class HookedPool extends StageSessionPool {
-  private readonly originals = new WeakMap<object, Session>();
-  constructor(
-    private readonly wrap: (stage: string, role: string, session: Session) => Session | undefined,
-  ) {
-    super();
-  }
-
-  override async acquire(...args: Parameters<StageSessionPool['acquire']>) {
-    const [, stage] = args;
-    const sessions = await super.acquire(...args);
-    const wrapped: Record<string, Session> = {};
-    for (const [role, session] of Object.entries(sessions) as [string, Session][]) {
-      const proxy = this.wrap(stage, role, session) ?? session;
-      this.originals.set(proxy, session);
-      wrapped[role] = proxy;
-    }
-    return wrapped as unknown as StageSessions;
-  }
-
-  override async release(sessions: Partial<StageSessions>, succeeded: boolean) {
-    const unwrapped = Object.fromEntries(
-      Object.entries(sessions).map(([role, s]) => [role, s && (this.originals.get(s) ?? s)]),
-    ) as Partial<StageSessions>;
-    await super.release(unwrapped, succeeded);
-  }
-}
-
-/** A session that runs `hook(sql)` before every statement (COPY streams pass through). */
-export function withStatementHook(session: Session, hook: (sql: string) => Promise<void>): Session {
-  if ('threadId' in session) return beforeEachCall(session, hook);
-  const pg = session as PgSession;
-  return {
-    get processId() {
-      return pg.processId;
-    },
-    async query(sql, params) {
-      await hook(sql);
-      return pg.query(sql, params);
-    },
-    copyFrom: (sql) => pg.copyFrom(sql),
-    close: () => pg.close(),
-  } as PgSession;
-}
-
-/** A session whose first COPY matching `pattern` has its backend terminated mid-stream. */
-export function terminateFirstCopy(
-  session: PgSession,
-  pgAdmin: PgSession,
-  pattern: RegExp,
-  onFired: () => void,
-): PgSession {
-  const terminating = terminateDuringCopy(session, pgAdmin);
-  let fired = false;
-  return {
-    get processId() {
-      return session.processId;
-    },
-    query: (sql, params) => session.query(sql, params),
-    close: () => session.close(),
-    copyFrom(sql) {
-      if (fired || !pattern.test(sql)) return session.copyFrom(sql);
-      fired = true;
-      onFired();
-      return terminating.copyFrom(sql);
-    },
-  };
-}
 
 export interface FaultBench {
   names: { source: string; replica: string; analytics: string };
@@ -182,8 +57,11 @@ export interface FaultBench {
   close(): Promise<void>;
 }
 
-let changeRound = 0;
-
+/**
+ * The suite's clinic and everything around it: source (tiny demo clinic with long procedurelog
+ * and paysplit tables, canaries planted), replica and analytics databases with their own users
+ * (canary passwords), local alert servers, and a configuration directory. `close()` drops it all.
+ */
 export async function createFaultBench(): Promise<FaultBench> {
   const names = {
     source: testDatabaseName('flt_src'),
@@ -342,82 +220,4 @@ alerts:
     },
   };
   return bench;
-}
-
-/** The EMF lines the Lambda would print for these stage outputs. */
-function captureMetrics(outputs: readonly StageOutput[]): string {
-  const lines: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: unknown) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    for (const output of outputs)
-      publishStageMetrics(
-        new Metrics({ namespace: 'OpenDentalEtl', serviceName: 'faults' }),
-        output,
-      );
-  } finally {
-    process.stdout.write = write;
-  }
-  return lines.join('');
-}
-
-async function plantCanaries(admin: MysqlSession, source: string): Promise<void> {
-  const t = (table: string) => `${quoteMysql(source)}.${quoteMysql(table)}`;
-  await admin.execute(
-    `UPDATE ${t('patient')} SET LName = ?, FName = ?, SSN = ?, Email = ?, MedUrgNote = ? WHERE PatNum % 7 = 1`,
-    [CANARY.lastName, CANARY.firstName, CANARY.ssn, CANARY.email, CANARY.note],
-  );
-  await admin.execute(`UPDATE ${t('commlog')} SET Note = ? WHERE CommlogNum % 5 = 1`, [
-    CANARY.note,
-  ]);
-  await admin.execute(`UPDATE ${t('appointment')} SET Note = ? WHERE AptNum % 5 = 1`, [
-    CANARY.note,
-  ]);
-}
-
-async function dayOfChanges(admin: MysqlSession, source: string): Promise<void> {
-  const round = ++changeRound;
-  const t = (table: string) => `${quoteMysql(source)}.${quoteMysql(table)}`;
-  await admin.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
-  await admin.execute(
-    `UPDATE ${t('procedurelog')} SET ProcFee = ProcFee + 1 WHERE ProcNum % 97 = ?`,
-    [round % 97],
-  );
-  await admin.execute(`DELETE FROM ${t('procedurelog')} WHERE ProcNum % 211 = ?`, [round % 211]);
-  const [max] = await admin.queryArrays(`SELECT MAX(ProcNum) FROM ${t('procedurelog')}`);
-  await admin.execute(
-    `CREATE TEMPORARY TABLE ${t('flt_copy')} AS SELECT * FROM ${t('procedurelog')} LIMIT 25`,
-  );
-  await admin.execute(`UPDATE ${t('flt_copy')} SET ProcNum = ProcNum + ?`, [Number(max?.[0])]);
-  await admin.execute(`INSERT INTO ${t('procedurelog')} SELECT * FROM ${t('flt_copy')}`);
-  await admin.execute(`DROP TEMPORARY TABLE ${t('flt_copy')}`);
-  // The canary patients are edited too: their rows travel again.
-  await admin.execute(
-    `UPDATE ${t('patient')} SET HmPhone = CONCAT('555-01', LPAD(?, 2, '0')) WHERE PatNum % 7 = 1`,
-    [round % 100],
-  );
-  await admin.execute(
-    `UPDATE ${t('paysplit')} SET SplitAmt = SplitAmt + 1 WHERE SplitNum % 53 = ?`,
-    [round % 53],
-  );
-  await admin.execute(
-    `UPDATE ${t('definition')} SET ItemName = CONCAT(ItemName, '.') WHERE DefNum = 1`,
-  );
-}
-
-/** Waits until `probe` is true (polling), or fails after `ms`. */
-export async function waitFor(
-  probe: () => Promise<boolean>,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }

@@ -1,0 +1,58 @@
+import { expect } from 'vitest';
+import { quoteMysql } from '../../../core/db/identifiers';
+import { openMysql } from '../../../core/db/mysql-adapter';
+import type { FaultBench } from '../fault-bench';
+import { replicaBusyWith, waitFor } from '../probes';
+import { expectSurvivesRestart } from '../run-expectations';
+import { restartMariadb, restartPostgres } from '../server-restarts';
+
+/** The database servers restarted, and a lock held, while a run is working. */
+
+/** MariaDB restarted while procedurelog's extract is running. */
+export async function restartMariadbMidExtract(bench: FaultBench): Promise<void> {
+  await expectSurvivesRestart(bench, 'LambdaExtract', async () => {
+    await waitFor(() => replicaBusyWith(bench, 'procedurelog'), 60_000, 'the extract');
+    await restartMariadb(bench);
+  });
+}
+
+/** PostgreSQL restarted while procedurelog's load is running. */
+export async function restartPostgresMidLoad(bench: FaultBench): Promise<void> {
+  await expectSurvivesRestart(bench, 'LambdaLoad', () => restartPostgres(bench));
+}
+
+/** A replica lock held past innodb_lock_wait_timeout, released after the first failure. */
+export async function holdReplicaLockPastTimeout(bench: FaultBench): Promise<void> {
+  await bench.dayOfChanges();
+  const [previous] = await bench.admin.queryArrays('SELECT @@GLOBAL.innodb_lock_wait_timeout');
+  const holder = await openMysql(
+    { ...bench.config.pipeline.connections.replication, user: 'root', password: '' },
+    { label: 'test-lock-holder', readOnly: false },
+  );
+  const errors: string[] = [];
+  try {
+    await bench.admin.execute('SET GLOBAL innodb_lock_wait_timeout = 2');
+    await holder.execute('START TRANSACTION');
+    await holder.query(`SELECT COUNT(*) FROM ${quoteMysql('procedurelog')} FOR UPDATE`);
+    const result = await bench.run(undefined, {
+      wrapHandlers: (name, handler) =>
+        name === 'LambdaExtract'
+          ? async (input) => {
+              try {
+                return await handler(input);
+              } catch (error) {
+                errors.push((error as Error).name);
+                await holder.execute('COMMIT');
+                throw error;
+              }
+            }
+          : handler,
+    });
+    expect(errors).toContain('LockWaitTimeoutError');
+    expect(result.status, `${result.error}: ${result.cause}`).toBe('succeeded');
+  } finally {
+    await bench.admin.execute(`SET GLOBAL innodb_lock_wait_timeout = ${Number(previous?.[0])}`);
+    await holder.close();
+  }
+  expect(await bench.differences()).toEqual([]);
+}
