@@ -53,7 +53,7 @@ export async function comparePublicWithRaw(
     const publicSelect = expectations
       .map((e) =>
         e.kind === 'ticks'
-          ? `extract(epoch from p.${quotePg(e.column)})::text`
+          ? `trunc(extract(epoch from p.${quotePg(e.column)}) * 1000000)::text`
           : `p.${quotePg(e.column)}::text`,
       )
       .join(', ');
@@ -89,12 +89,8 @@ export async function comparePublicWithRaw(
               ? null
               : (labels[raw] ?? (Object.values(labels).includes(raw) ? raw : null));
         }
-        if (e.kind === 'ticks') {
-          const ok =
-            raw === null ? actual === null : Math.abs(Number(raw) / 1e7 - Number(actual)) < 1e-6;
-          if (!ok) differences.push(`${table} row ${r + 1} column ${e.column}`);
-          return;
-        }
+        // Ticks of 100 ns: whole microseconds, truncated toward zero (BigInt division does).
+        if (e.kind === 'ticks') expected = raw === null ? null : (BigInt(raw) / 10n).toString();
         if (expected !== actual) differences.push(`${table} row ${r + 1} column ${e.column}`);
       });
     });

@@ -47,12 +47,27 @@ export const ticksRule: TransformRule = {
   apply: ({ od, column, ref }) =>
     od?.special.includes('TimeSpanLong') && column.type === 'bigint'
       ? {
-          expression: `make_interval(secs => ${ref} / 10000000.0)`,
+          expression: ticksAsInterval(ref),
           conversion: 'ticks',
-          note: '.NET ticks (100 ns) as an interval, to the microsecond',
+          note: '.NET ticks (100 ns) as an interval, exact to the microsecond (the rest truncated toward zero)',
         }
       : null,
 };
+
+const TICKS_PER_HOUR = 36_000_000_000n;
+
+/**
+ * A bigint of .NET ticks as an exact `interval`: whole microseconds, the sub-microsecond rest
+ * truncated toward zero (as .NET's own TimeSpan parts are). No step goes through a double wider
+ * than 2^53: whole hours (at most 256204778, an int) go in through `make_interval`, and the rest
+ * of the hour (under 3.6e9 µs) through `interval * float8`, which PostgreSQL rounds to the whole
+ * microsecond it already is. `make_interval(secs => ticks / 1e7)` went through one double and
+ * was 76 µs off at `TimeSpan.MaxValue`. Bigint division and `%` truncate toward zero, so
+ * negative durations mirror positive ones, down to -9223372036854775808.
+ */
+export function ticksAsInterval(ref: string): string {
+  return `(make_interval(hours => (${ref} / ${TICKS_PER_HOUR})::int) + (${ref} % ${TICKS_PER_HOUR} / 10) * interval '1 microsecond')`;
+}
 
 /** Enum codes stay as they are; a `<name>_label` column beside them names each code. */
 export const enumLabelRule: TransformRule = {
