@@ -1,7 +1,7 @@
 import { quotePg } from '../db/identifiers';
 import { mysqlTypeFromComment, sourceNameFromComment } from '../handoff/raw-columns';
 import { odSchema } from '../opendental/reference';
-import { publicColumnNames } from './naming';
+import { type FittedName, type PublicColumnName, publicColumnNaming } from './naming';
 import { OPENDENTAL_RULES } from './rules/default-rules';
 import { type ColumnMeaning, meaningOf, type RuleRegistry } from './rules/registry';
 
@@ -55,15 +55,17 @@ export function publicColumns(
       ref: `r.${quotePg(raw.name)}`,
     }),
   );
-  const names = publicColumnNames(
+  const names = publicColumnNaming(
     sources,
     new Set(sources.filter((_, i) => meanings[i]?.label)),
     nameOverrides,
   );
   const out: PublicColumn[] = [];
   data.forEach((raw, i) => {
-    const name = names[i] as string;
+    const fitted = names[i] as PublicColumnName;
+    const { name, label } = fitted;
     const meaning = meanings[i] as ColumnMeaning;
+    const source = sources[i] as string;
     const from = `From raw.${table}.${raw.name} (${mysqlTypeFromComment(raw.comment) ?? raw.type})`;
     // The key passes through whatever the rules say: the incremental apply matches public keys
     // to raw keys by value.
@@ -72,20 +74,20 @@ export function publicColumns(
       name,
       expression: isKey ? `r.${quotePg(raw.name)}` : meaning.expression,
       conversion: isKey ? 'none' : meaning.conversion,
-      comment: isKey
-        ? `${from}; primary key.`
-        : meaning.note
-          ? `${from}; ${meaning.note}.`
-          : `${from}.`,
+      comment: withShortening(
+        isKey ? `${from}; primary key.` : meaning.note ? `${from}; ${meaning.note}.` : `${from}.`,
+        fitted,
+        source,
+      ),
       isKey,
       raw: raw.name,
     });
-    if (meaning.label) {
+    if (meaning.label && label) {
       out.push({
-        name: `${name}_label`,
+        name: label.name,
         expression: meaning.label.expression,
         conversion: 'none',
-        comment: meaning.label.comment(name),
+        comment: withShortening(meaning.label.comment(name), label, source),
         isKey: false,
         raw: raw.name,
       });
@@ -105,4 +107,14 @@ export function publicColumns(
     });
   }
   return out;
+}
+
+/**
+ * A shortened name's comment says what it stands for, since the name alone no longer does: the
+ * full public name and the MySQL column (raw's own name may be cut at 63 bytes too).
+ */
+function withShortening(comment: string, fitted: FittedName, source: string): string {
+  return fitted.name === fitted.full
+    ? comment
+    : `${comment} Named ${fitted.name}: ${fitted.full} (from MySQL column ${source}) is longer than PostgreSQL's 63-byte identifier limit.`;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { quotePg } from '../../core/db/identifiers';
 import type { PgSession } from '../../core/db/ports';
 import { enumOfColumn, enumValues, odSchema } from '../../core/opendental/reference';
@@ -26,10 +27,11 @@ export async function comparePublicWithRaw(
     const expectations = rawColumns.flatMap((raw) => {
       const source = /^From MySQL column (\S+) /.exec(raw.comment ?? '')?.[1] ?? raw.name;
       const meta = od?.columns.find((c) => c.name === source);
-      const name = source
+      const fullName = source
         .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
         .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
         .toLowerCase();
+      const name = shortName(fullName);
       const isKey = raw.name === key;
       const kind =
         isKey || !meta
@@ -46,7 +48,12 @@ export async function comparePublicWithRaw(
       ];
       const enumName = meta ? enumOfColumn(table, source) : undefined;
       if (enumName && Object.keys(enumValues(enumName)).length > 0) {
-        out.push({ raw: raw.name, column: `${name}_label`, kind: 'label', enumName });
+        out.push({
+          raw: raw.name,
+          column: shortName(`${fullName}_label`),
+          kind: 'label',
+          enumName,
+        });
       }
       return out;
     });
@@ -96,4 +103,19 @@ export async function comparePublicWithRaw(
     });
   }
   return differences;
+}
+
+/**
+ * docs/transform.md's short form of a name over PostgreSQL's 63 bytes: its first whole
+ * characters up to 54 bytes (trailing `_` dropped), `_`, 8 hex digits of its SHA-256.
+ */
+function shortName(name: string): string {
+  if (Buffer.byteLength(name) <= 63) return name;
+  let prefix = '';
+  for (const character of name) {
+    if (Buffer.byteLength(prefix + character) > 54) break;
+    prefix += character;
+  }
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${prefix.replace(/_+$/, '')}_${hash}`;
 }

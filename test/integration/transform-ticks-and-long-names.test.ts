@@ -5,6 +5,7 @@ import type { PgSession } from '../../core/db/ports';
 import { rawColumnComment } from '../../core/handoff/raw-columns';
 import { memoryLogger } from '../../core/logging/logger';
 import { transformTable } from '../../core/transform/transform-table';
+import { comparePublicWithRaw } from '../helpers/compare-public';
 import { LOCAL_PG, testDatabaseName } from '../helpers/local-databases';
 import { dropPgDatabase } from '../helpers/pipeline-fixture';
 
@@ -138,5 +139,71 @@ describe('.NET tick durations', () => {
     const result = await transform('apptreminderrule', 'r2');
     expect(result).toMatchObject({ mode: 'incremental', rowsUpserted: 2 });
     expect(await publicTicks()).toEqual(expected(changed));
+  });
+});
+
+describe('a column name longer than PostgreSQL keeps', () => {
+  const SHORT = 'performing_organization_name_assigning_authority_unive_32903c5b';
+
+  it('reaches public under its short name, with a comment naming the source column', async () => {
+    await createRawTable('ehrlabresult', [
+      ['EhrLabResultNum', 'bigint(20)', 'bigint NOT NULL'],
+      [
+        'PerformingOrganizationNameAssigningAuthorityUniversalId',
+        'varchar(255)',
+        'character varying(255)',
+      ],
+      [
+        'PerformingOrganizationNameAssigningAuthorityUniversalIdType',
+        'varchar(255)',
+        'character varying(255)',
+      ],
+    ]);
+    await pg.query(
+      `INSERT INTO raw.ehrlabresult VALUES (1, '2.16.840.1.113883.3.72', 'ISO'), (2, NULL, 'DNS')`,
+    );
+
+    expect(await transform('ehrlabresult', 'r1')).toMatchObject({ mode: 'full' });
+    const columns = await pg.query<{ name: string; comment: string }>(
+      `SELECT attname AS name, col_description(attrelid, attnum) AS comment FROM pg_attribute
+        WHERE attrelid = 'public.ehrlabresult'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    );
+    expect(columns.map((c) => c.name)).toEqual([
+      'ehr_lab_result_num',
+      'performing_organization_name_assigning_authority_universal_id',
+      SHORT,
+      '_etl_loaded_at',
+      '_etl_run_id',
+    ]);
+    const comment = columns.find((c) => c.name === SHORT)?.comment;
+    expect(comment).toContain(
+      'From raw.ehrlabresult.performingorganizationnameassigningauthorityuniversalidtype',
+    );
+    expect(comment).toContain('performing_organization_name_assigning_authority_universal_id_type');
+    expect(comment).toContain('PerformingOrganizationNameAssigningAuthorityUniversalIdType');
+    const rows = await pg.query<Record<string, string>>(
+      `SELECT ehr_lab_result_num::text AS k, ${quotePg(SHORT)} AS v FROM public.ehrlabresult ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { k: '1', v: 'ISO' },
+      { k: '2', v: 'DNS' },
+    ]);
+    expect(await comparePublicWithRaw(pg, ['ehrlabresult', 'apptreminderrule'])).toEqual([]);
+  });
+
+  it('is found again by the next run, which applies raw’s changes instead of rebuilding', async () => {
+    // PostgreSQL's silent cut made the catalog's name differ from the transform's, so every run
+    // saw "raw columns changed" and rebuilt the table.
+    await pg.query(
+      `UPDATE raw.ehrlabresult SET performingorganizationnameassigningauthorityuniversalidtype = 'GUID' WHERE ehrlabresultnum = 2`,
+    );
+    await pg.query(
+      `INSERT INTO etl_meta.raw_changelog (table_name, op, pk, run_id) VALUES ('ehrlabresult', 'U', '2', 'r2')`,
+    );
+    expect(await transform('ehrlabresult', 'r2')).toMatchObject({
+      mode: 'incremental',
+      rowsUpserted: 1,
+    });
+    expect(await comparePublicWithRaw(pg, ['ehrlabresult'])).toEqual([]);
   });
 });
