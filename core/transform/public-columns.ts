@@ -1,12 +1,14 @@
 import { quotePg } from '../db/identifiers';
 import { mysqlTypeFromComment, sourceNameFromComment } from '../handoff/raw-columns';
-import { enumOfColumn, enumValues, odSchema } from '../opendental/reference';
-import { publicColumnNames } from './naming';
+import { odSchema } from '../opendental/reference';
+import { type FittedName, type PublicColumnName, publicColumnNaming } from './naming';
+import { OPENDENTAL_RULES } from './rules/default-rules';
+import { type ColumnMeaning, meaningOf, type RuleRegistry } from './rules/registry';
 
 /**
- * How each raw column becomes one (or, for enums, two) public columns, from OpenDental's own
- * schema metadata (`cs_type`, `special`) and enum list. Columns and tables OpenDental's schema
- * does not know pass through with their raw types.
+ * How each raw column becomes one (or, for enums, two) public columns. The value rules live in
+ * `rules/` (OpenDental's defaults, plus any rule for one table or column); columns no rule
+ * applies to pass through with their raw types.
  */
 export type Conversion = 'boolean' | 'no-date' | 'ticks' | 'none';
 
@@ -28,75 +30,64 @@ export interface RawCatalogColumn {
   comment: string | null;
 }
 
+/**
+ * The public columns of one raw table, in raw's order: each raw column's meaning from the first
+ * rule of `rules` that applies (column-specific, table-wide, then OpenDental's defaults), enum
+ * labels beside their columns, the key and `_etl_*` columns passed through.
+ */
 export function publicColumns(
   table: string,
   rawColumns: readonly RawCatalogColumn[],
   primaryKey: readonly string[],
   nameOverrides: Readonly<Record<string, string>> = {},
+  rules: RuleRegistry = OPENDENTAL_RULES,
 ): PublicColumn[] {
-  const od = Object.entries(odSchema).find(([name]) => name === table)?.[1];
+  // Own keys only: a custom table named `constructor` must not find Object's prototype.
+  const od = Object.hasOwn(odSchema, table) ? odSchema[table] : undefined;
   const data = rawColumns.filter((c) => !c.name.startsWith('_etl_'));
   const sources = data.map((c) => sourceNameFromComment(c.comment) ?? c.name);
-  const enums = sources.map((s) => enumFor(table, s, od !== undefined));
-  const names = publicColumnNames(
+  const meanings = data.map((raw, i) =>
+    meaningOf(rules, {
+      table,
+      column: raw,
+      source: sources[i] as string,
+      od: od?.columns.find((c) => c.name.toLowerCase() === raw.name),
+      ref: `r.${quotePg(raw.name)}`,
+    }),
+  );
+  const names = publicColumnNaming(
     sources,
-    new Set(sources.filter((_, i) => enums[i])),
+    new Set(sources.filter((_, i) => meanings[i]?.label)),
     nameOverrides,
   );
   const out: PublicColumn[] = [];
   data.forEach((raw, i) => {
-    const name = names[i] as string;
-    const meta = od?.columns.find((c) => c.name.toLowerCase() === raw.name);
-    const r = `r.${quotePg(raw.name)}`;
+    const fitted = names[i] as PublicColumnName;
+    const { name, label } = fitted;
+    const meaning = meanings[i] as ColumnMeaning;
+    const source = sources[i] as string;
     const from = `From raw.${table}.${raw.name} (${mysqlTypeFromComment(raw.comment) ?? raw.type})`;
+    // The key passes through whatever the rules say: the incremental apply matches public keys
+    // to raw keys by value.
     const isKey = primaryKey.includes(raw.name);
-    let column: PublicColumn = {
+    out.push({
       name,
-      expression: r,
-      conversion: 'none',
-      comment: `${from}.`,
+      expression: isKey ? `r.${quotePg(raw.name)}` : meaning.expression,
+      conversion: isKey ? 'none' : meaning.conversion,
+      comment: withShortening(
+        isKey ? `${from}; primary key.` : meaning.note ? `${from}; ${meaning.note}.` : `${from}.`,
+        fitted,
+        source,
+      ),
       isKey,
       raw: raw.name,
-    };
-    if (meta?.cs_type === 'bool' && raw.type === 'smallint') {
-      column = {
-        ...column,
-        expression: `(${r} <> 0)`,
-        conversion: 'boolean',
-        comment: `${from}; boolean as OpenDental reads it: 0 is false, any other value true.`,
-      };
-    } else if (meta && raw.type === 'date') {
-      column = {
-        ...column,
-        expression: `NULLIF(${r}, DATE '0001-01-01')`,
-        conversion: 'no-date',
-        comment: `${from}; 0001-01-01 (OpenDental's "no date") is NULL.`,
-      };
-    } else if (meta && raw.type === 'timestamp without time zone') {
-      column = {
-        ...column,
-        expression: `NULLIF(${r}, TIMESTAMP '0001-01-01 00:00:00')`,
-        conversion: 'no-date',
-        comment: `${from}; 0001-01-01 00:00:00 (OpenDental's "no date") is NULL.`,
-      };
-    } else if (meta?.special.includes('TimeSpanLong') && raw.type === 'bigint') {
-      column = {
-        ...column,
-        expression: `make_interval(secs => ${r} / 10000000.0)`,
-        conversion: 'ticks',
-        comment: `${from}; .NET ticks (100 ns) as an interval, to the microsecond.`,
-      };
-    }
-    if (isKey)
-      column = { ...column, expression: r, conversion: 'none', comment: `${from}; primary key.` };
-    out.push(column);
-    const enumName = enums[i];
-    if (enumName) {
+    });
+    if (meaning.label && label) {
       out.push({
-        name: `${name}_label`,
-        expression: labelExpression(r, enumName),
+        name: label.name,
+        expression: meaning.label.expression,
         conversion: 'none',
-        comment: `Label of ${name} in OpenDental's enum ${enumName} (24.3); NULL for a code it does not list.`,
+        comment: withShortening(meaning.label.comment(name), label, source),
         isKey: false,
         raw: raw.name,
       });
@@ -118,17 +109,12 @@ export function publicColumns(
   return out;
 }
 
-/** The enum of a column, when OpenDental lists values for it. */
-function enumFor(table: string, source: string, known: boolean): string | undefined {
-  if (!known) return undefined;
-  const name = enumOfColumn(table, source);
-  return name && Object.keys(enumValues(name)).length > 0 ? name : undefined;
-}
-
-/** `CASE code WHEN … THEN label … END`: unknown codes give NULL, never an error. */
-function labelExpression(r: string, enumName: string): string {
-  const values = Object.entries(enumValues(enumName));
-  const text = (s: string) => `'${s.replaceAll("'", "''")}'`;
-  // Enums stored as text (EnumAsString) hold the name itself; numeric ones the code.
-  return `CASE ${r}::text ${values.map(([code, label]) => `WHEN ${text(code)} THEN ${text(label)} WHEN ${text(label)} THEN ${text(label)}`).join(' ')} END`;
+/**
+ * A shortened name's comment says what it stands for, since the name alone no longer does: the
+ * full public name and the MySQL column (raw's own name may be cut at 63 bytes too).
+ */
+function withShortening(comment: string, fitted: FittedName, source: string): string {
+  return fitted.name === fitted.full
+    ? comment
+    : `${comment} Named ${fitted.name}: ${fitted.full} (from MySQL column ${source}) is longer than PostgreSQL's 63-byte identifier limit.`;
 }

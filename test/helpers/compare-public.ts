@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { quotePg } from '../../core/db/identifiers';
 import type { PgSession } from '../../core/db/ports';
 import { enumOfColumn, enumValues, odSchema } from '../../core/opendental/reference';
@@ -26,10 +27,11 @@ export async function comparePublicWithRaw(
     const expectations = rawColumns.flatMap((raw) => {
       const source = /^From MySQL column (\S+) /.exec(raw.comment ?? '')?.[1] ?? raw.name;
       const meta = od?.columns.find((c) => c.name === source);
-      const name = source
+      const fullName = source
         .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
         .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
         .toLowerCase();
+      const name = shortName(fullName);
       const isKey = raw.name === key;
       const kind =
         isKey || !meta
@@ -46,14 +48,19 @@ export async function comparePublicWithRaw(
       ];
       const enumName = meta ? enumOfColumn(table, source) : undefined;
       if (enumName && Object.keys(enumValues(enumName)).length > 0) {
-        out.push({ raw: raw.name, column: `${name}_label`, kind: 'label', enumName });
+        out.push({
+          raw: raw.name,
+          column: shortName(`${fullName}_label`),
+          kind: 'label',
+          enumName,
+        });
       }
       return out;
     });
     const publicSelect = expectations
       .map((e) =>
         e.kind === 'ticks'
-          ? `extract(epoch from p.${quotePg(e.column)})::text`
+          ? `trunc(extract(epoch from p.${quotePg(e.column)}) * 1000000)::text`
           : `p.${quotePg(e.column)}::text`,
       )
       .join(', ');
@@ -89,15 +96,26 @@ export async function comparePublicWithRaw(
               ? null
               : (labels[raw] ?? (Object.values(labels).includes(raw) ? raw : null));
         }
-        if (e.kind === 'ticks') {
-          const ok =
-            raw === null ? actual === null : Math.abs(Number(raw) / 1e7 - Number(actual)) < 1e-6;
-          if (!ok) differences.push(`${table} row ${r + 1} column ${e.column}`);
-          return;
-        }
+        // Ticks of 100 ns: whole microseconds, truncated toward zero (BigInt division does).
+        if (e.kind === 'ticks') expected = raw === null ? null : (BigInt(raw) / 10n).toString();
         if (expected !== actual) differences.push(`${table} row ${r + 1} column ${e.column}`);
       });
     });
   }
   return differences;
+}
+
+/**
+ * docs/transform.md's short form of a name over PostgreSQL's 63 bytes: its first whole
+ * characters up to 54 bytes (trailing `_` dropped), `_`, 8 hex digits of its SHA-256.
+ */
+function shortName(name: string): string {
+  if (Buffer.byteLength(name) <= 63) return name;
+  let prefix = '';
+  for (const character of name) {
+    if (Buffer.byteLength(prefix + character) > 54) break;
+    prefix += character;
+  }
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${prefix.replace(/_+$/, '')}_${hash}`;
 }
