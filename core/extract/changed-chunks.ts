@@ -32,7 +32,12 @@ export async function applyChangedChunks(
     }
     if (changed.length === 0) continue;
     bytes += await inTransaction(replica, () =>
-      upsertRows(replica, table.name, table, changed, { runId: options.runId }),
+      upsertRows(replica, {
+        target: table.name,
+        table,
+        rows: changed,
+        log: { runId: options.runId },
+      }),
     );
   }
   return { inserted, updated, deleted: 0, bytes };

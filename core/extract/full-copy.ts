@@ -80,7 +80,12 @@ export async function copyFull(options: {
   }
   // The marker is committed before the swap: a crash in between leaves the old table and a
   // marker, and the load then reloads a consistent table; the extract redoes the copy next run.
-  await logReplicaChanges(replica, table.name, options.runId, 'F', [null]);
+  await logReplicaChanges(replica, {
+    table: table.name,
+    runId: options.runId,
+    op: 'F',
+    keys: [null],
+  });
   if (options.exists) {
     await replica.execute(`DROP TABLE IF EXISTS ${quoteMysql(old)}`);
     await replica.execute(

@@ -62,17 +62,17 @@ export async function reconcileTable(options: {
   };
   for await (const range of keyRanges(source, table.name, key, options.rowsPerRange)) {
     outcome.rangesCompared++;
-    const keysOnly = options.keysOnly ?? false;
+    const query: RangeQuery = { table, key, range, keysOnly: options.keysOnly ?? false };
     const [a, b] = await Promise.all([
-      rangeChecksum(source, table, table.name, key, range, keysOnly),
-      rangeChecksum(replica, table, target, key, range, keysOnly),
+      rangeChecksum({ session: source, from: table.name }, query),
+      rangeChecksum({ session: replica, from: target }, query),
     ]);
     if (a === b) continue;
     outcome.rangesDiffering++;
     if (options.dryRun) continue;
     const [sourceHashes, replicaHashes] = await Promise.all([
-      rangeHashes(source, table, table.name, key, range, keysOnly),
-      rangeHashes(replica, table, target, key, range, keysOnly),
+      rangeHashes({ session: source, from: table.name }, query),
+      rangeHashes({ session: replica, from: target }, query),
     ]);
     const toInsert: string[] = [];
     const toUpdate: string[] = [];
@@ -84,8 +84,8 @@ export async function reconcileTable(options: {
     const toDelete = [...replicaHashes.keys()].filter((k) => !sourceHashes.has(k));
     const rows = await readByKeys(source, table, [...toInsert, ...toUpdate]);
     await options.transaction(async () => {
-      outcome.bytes += await upsertRows(replica, target, table, rows, options.log);
-      await deleteKeys(replica, target, table, toDelete, options.log);
+      outcome.bytes += await upsertRows(replica, { target, table, rows, log: options.log });
+      await deleteKeys(replica, { target, table, keys: toDelete, log: options.log });
     });
     outcome.inserted += toInsert.length;
     outcome.updated += toUpdate.length;
@@ -132,13 +132,23 @@ function rangeWhere(key: string, range: Range): { sql: string; params: string[] 
   return { sql: parts.length > 0 ? ` WHERE ${parts.join(' AND ')}` : '', params };
 }
 
+/** One key range of a table, compared whole or by its key set only. */
+interface RangeQuery {
+  table: DiscoveredTable;
+  key: string;
+  range: Range;
+  keysOnly: boolean;
+}
+
+/** Where a range is read: the source table, or the replica's table (or its shadow). */
+interface RangeSide {
+  session: MysqlSession;
+  from: string;
+}
+
 async function rangeChecksum(
-  session: MysqlSession,
-  table: DiscoveredTable,
-  from: string,
-  key: string,
-  range: Range,
-  keysOnly: boolean,
+  { session, from }: RangeSide,
+  { table, key, range, keysOnly }: RangeQuery,
 ): Promise<string> {
   const where = rangeWhere(key, range);
   const fingerprint = keysOnly ? keySetChecksumSelect(key) : chunkChecksumSelect(table);
@@ -150,12 +160,8 @@ async function rangeChecksum(
 }
 
 async function rangeHashes(
-  session: MysqlSession,
-  table: DiscoveredTable,
-  from: string,
-  key: string,
-  range: Range,
-  keysOnly: boolean,
+  { session, from }: RangeSide,
+  { table, key, range, keysOnly }: RangeQuery,
 ): Promise<Map<string, string>> {
   const where = rangeWhere(key, range);
   // Keys only: every hash is the same, so only keys present on one side count as differing.

@@ -31,11 +31,16 @@ export function rowBytes(row: readonly unknown[]): number {
  */
 export async function upsertRows(
   replica: MysqlSession,
-  target: string,
-  table: DiscoveredTable,
-  rows: readonly unknown[][],
-  log: { runId: string } | null,
+  options: {
+    /** The replica table written: the table itself, or its shadow. */
+    target: string;
+    table: DiscoveredTable;
+    rows: readonly unknown[][];
+    /** Log the keys under this run id (null: not logged, e.g. into a shadow). */
+    log: { runId: string } | null;
+  },
 ): Promise<number> {
+  const { target, table, rows, log } = options;
   const columns = table.columns.map((c) => quoteMysql(c.name)).join(', ');
   const updates = table.columns
     .filter((c) => !table.primaryKey.includes(c.name))
@@ -71,7 +76,7 @@ export async function upsertRows(
         Object.fromEntries(table.primaryKey.map((k, i) => [k, row[keyIndexes[i] as number]])),
       ),
     );
-    await logReplicaChanges(replica, table.name, log.runId, 'U', keys);
+    await logReplicaChanges(replica, { table: table.name, runId: log.runId, op: 'U', keys });
   }
   return total;
 }
@@ -79,11 +84,14 @@ export async function upsertRows(
 /** Deletes rows by single-column primary key and logs them, in the caller's transaction. */
 export async function deleteKeys(
   replica: MysqlSession,
-  target: string,
-  table: DiscoveredTable,
-  keys: readonly string[],
-  log: { runId: string } | null,
+  options: {
+    target: string;
+    table: DiscoveredTable;
+    keys: readonly string[];
+    log: { runId: string } | null;
+  },
 ): Promise<void> {
+  const { target, table, keys, log } = options;
   const key = keyColumn(table);
   if (!key)
     throw new ValidationError('deleting by key needs a single-column primary key', {
@@ -94,7 +102,7 @@ export async function deleteKeys(
       keys.slice(i, i + 1000),
     ]);
   }
-  if (log) await logReplicaChanges(replica, table.name, log.runId, 'D', keys);
+  if (log) await logReplicaChanges(replica, { table: table.name, runId: log.runId, op: 'D', keys });
 }
 
 /**

@@ -29,11 +29,15 @@ export async function ensureReplicaChangeLog(replica: MysqlSession): Promise<voi
 /** Appends entries; call inside the transaction that wrote the rows. */
 export async function logReplicaChanges(
   replica: MysqlSession,
-  table: string,
-  runId: string,
-  op: ChangeOp,
-  keys: readonly (string | null)[],
+  entries: {
+    table: string;
+    runId: string;
+    op: ChangeOp;
+    /** The keys written; `[null]` for a full-refresh marker. */
+    keys: readonly (string | null)[];
+  },
 ): Promise<void> {
+  const { table, runId, op, keys } = entries;
   for (let i = 0; i < keys.length; i += 2000) {
     const rows = keys.slice(i, i + 2000).map((pk) => [table, op, pk, runId]);
     await replica.execute(

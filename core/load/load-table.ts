@@ -69,13 +69,13 @@ export async function loadTable(deps: LoadDeps, input: LoadInput): Promise<LoadR
   const name = table.name.toLowerCase();
   const columns = mapColumns(table.columns);
   const state = await readLoadState(pg, meta, name);
-  const schema = planRawSchema(
-    raw,
-    name,
-    columns,
-    table.columns,
-    await readRawColumns(pg, raw, name),
-  );
+  const schema = planRawSchema({
+    schema: raw,
+    table: name,
+    expected: columns,
+    replicaColumns: table.columns,
+    actual: await readRawColumns(pg, raw, name),
+  });
   const changeLog = replicaChangeLog(replica);
   const window = await readChangeWindow(changeLog, table.name, state?.cursor ?? '0');
   const fullLoadReason = whyFullLoad({ mode: input.mode, schema, state, window, table });

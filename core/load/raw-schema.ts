@@ -54,13 +54,16 @@ export type RawSchemaPlan =
   | { action: 'add'; statements: string[]; columns: string[] }
   | { action: 'reload'; reason: string };
 
-export function planRawSchema(
-  schema: string,
-  table: string,
-  expected: readonly RawColumn[],
-  replicaColumns: readonly DiscoveredColumn[],
-  actual: readonly { name: string; type: string }[],
-): RawSchemaPlan {
+export function planRawSchema(options: {
+  schema: string;
+  table: string;
+  /** The raw columns the type mapping gives the replica's columns. */
+  expected: readonly RawColumn[];
+  replicaColumns: readonly DiscoveredColumn[];
+  /** raw's columns now (none: no raw table yet). */
+  actual: readonly { name: string; type: string }[];
+}): RawSchemaPlan {
+  const { schema, table, expected, replicaColumns, actual } = options;
   if (actual.length === 0) return { action: 'create' };
   const data = actual.filter((c) => !c.name.startsWith('_etl_'));
   const expectedByName = new Map(expected.map((c) => [c.name, c]));

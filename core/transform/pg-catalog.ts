@@ -1,5 +1,5 @@
 import type { PgSession } from '../db/ports';
-import type { RawCatalogColumn } from './public-columns';
+import type { RawCatalogColumn } from './rules/registry';
 
 /** A table's columns as PostgreSQL's catalog has them, in order, with their comments. */
 export async function catalogColumns(

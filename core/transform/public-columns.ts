@@ -3,15 +3,21 @@ import { mysqlTypeFromComment, sourceNameFromComment } from '../handoff/raw-colu
 import { odSchema } from '../opendental/reference';
 import { type FittedName, type PublicColumnName, publicColumnNaming } from './naming';
 import { OPENDENTAL_RULES } from './rules/default-rules';
-import { type ColumnMeaning, meaningOf, type RuleRegistry } from './rules/registry';
+import {
+  type ColumnMeaning,
+  type Conversion,
+  meaningOf,
+  type RawCatalogColumn,
+  type RuleRegistry,
+} from './rules/registry';
+
+export type { Conversion, RawCatalogColumn } from './rules/registry';
 
 /**
  * How each raw column becomes one (or, for enums, two) public columns. The value rules live in
  * `rules/` (OpenDental's defaults, plus any rule for one table or column); columns no rule
  * applies to pass through with their raw types.
  */
-export type Conversion = 'boolean' | 'no-date' | 'ticks' | 'none';
-
 export interface PublicColumn {
   name: string;
   /** SQL over the raw table aliased `r`. */
@@ -24,12 +30,6 @@ export interface PublicColumn {
   raw: string;
 }
 
-export interface RawCatalogColumn {
-  name: string;
-  type: string;
-  comment: string | null;
-}
-
 /**
  * The public columns of one raw table, in raw's order: each raw column's meaning from the first
  * rule of `rules` that applies (column-specific, table-wide, then OpenDental's defaults), enum
@@ -38,10 +38,15 @@ export interface RawCatalogColumn {
 export function publicColumns(
   table: string,
   rawColumns: readonly RawCatalogColumn[],
-  primaryKey: readonly string[],
-  nameOverrides: Readonly<Record<string, string>> = {},
-  rules: RuleRegistry = OPENDENTAL_RULES,
+  options: {
+    /** raw's primary key columns. */
+    primaryKey: readonly string[];
+    /** `transform.column_names` of this table: MySQL column name → public name. */
+    nameOverrides?: Readonly<Record<string, string>>;
+    rules?: RuleRegistry;
+  },
 ): PublicColumn[] {
+  const { primaryKey, nameOverrides = {}, rules = OPENDENTAL_RULES } = options;
   // Own keys only: a custom table named `constructor` must not find Object's prototype.
   const od = Object.hasOwn(odSchema, table) ? odSchema[table] : undefined;
   const data = rawColumns.filter((c) => !c.name.startsWith('_etl_'));

@@ -58,7 +58,10 @@ export async function transformTable(
   const rawColumns = await catalogColumns(pg, raw, table);
   if (rawColumns.length === 0) throw new UnknownTableError('table does not exist in raw', context);
   const primaryKey = await primaryKeyOf(pg, raw, table);
-  const columns = publicColumns(table, rawColumns, primaryKey, deps.columnNames?.[table] ?? {});
+  const columns = publicColumns(table, rawColumns, {
+    primaryKey,
+    nameOverrides: deps.columnNames?.[table] ?? {},
+  });
 
   await ensureTransformMeta(pg, deps.schemas);
   await ensureEnumLookup(pg, pub);

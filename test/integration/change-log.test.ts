@@ -110,10 +110,15 @@ describe('the change-log apply', () => {
   });
 
   it('reads the replica change log in batches, in order, and prunes what was applied', async () => {
-    await logReplicaChanges(replica, 'claim', 'r1', 'U', KEYS);
-    await logReplicaChanges(replica, 'claim', 'r1', 'D', ['5', '11999']);
-    await logReplicaChanges(replica, 'claim', 'r1', 'U', ['11999']);
-    await logReplicaChanges(replica, 'other', 'r1', 'U', ['1']);
+    await logReplicaChanges(replica, { table: 'claim', runId: 'r1', op: 'U', keys: KEYS });
+    await logReplicaChanges(replica, {
+      table: 'claim',
+      runId: 'r1',
+      op: 'D',
+      keys: ['5', '11999'],
+    });
+    await logReplicaChanges(replica, { table: 'claim', runId: 'r1', op: 'U', keys: ['11999'] });
+    await logReplicaChanges(replica, { table: 'other', runId: 'r1', op: 'U', keys: ['1'] });
     const log = replicaChangeLog(replica);
     const { window, batches, applied } = await applyAll(log, 'claim');
     expect(window.fullRefresh).toBe(false);

@@ -142,7 +142,7 @@ describe("names over PostgreSQL's 63 bytes", () => {
             'From MySQL column PerformingOrganizationNameAssigningAuthorityUniversalIdType varchar(255)',
         },
       ],
-      [],
+      { primaryKey: [] },
     );
     expect(column?.name).toBe('performing_organization_name_assigning_authority_unive_32903c5b');
     expect(column?.comment).toBe(
@@ -173,7 +173,7 @@ describe('public column rules', () => {
         raw('customflag', 'smallint', 'CustomFlag', 'tinyint(4)'),
         { name: '_etl_loaded_at', type: 'timestamp with time zone', comment: null },
       ],
-      ['procnum'],
+      { primaryKey: ['procnum'] },
     );
     expect(columns.map((c) => [c.name, c.conversion])).toEqual([
       ['proc_num', 'none'],
@@ -191,7 +191,7 @@ describe('public column rules', () => {
         raw('apptreminderrulenum', 'bigint', 'ApptReminderRuleNum', 'bigint(20)'),
         raw('tsprior', 'bigint', 'TSPrior', 'bigint(20)'),
       ],
-      ['apptreminderrulenum'],
+      { primaryKey: ['apptreminderrulenum'] },
     );
     expect(ticks.map((c) => [c.name, c.conversion, c.isKey])).toEqual([
       ['appt_reminder_rule_num', 'none', true],

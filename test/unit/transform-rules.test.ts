@@ -53,14 +53,14 @@ describe('transform rule registry', () => {
 
   it('lets a column-specific rule take precedence over the defaults without changing them', () => {
     const rules = withRule(OPENDENTAL_RULES, { table: 'patient', column: 'Premed' }, premedIsOne);
-    const custom = publicColumns('patient', PATIENT, ['patnum'], {}, rules);
+    const custom = publicColumns('patient', PATIENT, { primaryKey: ['patnum'], rules });
     expect(custom.find((c) => c.name === 'premed')).toMatchObject({
       expression: '(r."premed" = 1)',
       conversion: 'boolean',
       comment: 'From raw.patient.premed (tinyint(4)); only 1 is true.',
     });
     // The other columns, and the same column of the default registry, keep OpenDental's meaning.
-    const defaults = publicColumns('patient', PATIENT, ['patnum']);
+    const defaults = publicColumns('patient', PATIENT, { primaryKey: ['patnum'] });
     const { premed: _custom, ...others } = summary(custom);
     const { premed, ...defaultOthers } = summary(defaults);
     expect(others).toEqual(defaultOthers);
@@ -70,7 +70,9 @@ describe('transform rule registry', () => {
 
   it('lets a table-wide rule override the defaults for that table only; a rule that does not apply falls through', () => {
     const rules = withRule(OPENDENTAL_RULES, { table: 'patient' }, keepDates);
-    expect(summary(publicColumns('patient', PATIENT, ['patnum'], {}, rules))).toMatchObject({
+    expect(
+      summary(publicColumns('patient', PATIENT, { primaryKey: ['patnum'], rules })),
+    ).toMatchObject({
       birthdate: ['r."birthdate"', 'none'],
       premed: ['(r."premed" <> 0)', 'boolean'],
       pat_status_label: [expect.stringMatching(/^CASE r."patstatus"::text/), 'none'],
@@ -79,14 +81,14 @@ describe('transform rule registry', () => {
       raw('aptnum', 'bigint', 'AptNum', 'bigint(20)'),
       raw('aptdatetime', 'timestamp without time zone', 'AptDateTime', 'datetime'),
     ];
-    expect(summary(publicColumns('appointment', appointment, ['aptnum'], {}, rules))).toMatchObject(
-      { apt_date_time: [expect.stringMatching(/^NULLIF/), 'no-date'] },
-    );
+    expect(
+      summary(publicColumns('appointment', appointment, { primaryKey: ['aptnum'], rules })),
+    ).toMatchObject({ apt_date_time: [expect.stringMatching(/^NULLIF/), 'no-date'] });
   });
 
   it('keeps the key as raw holds it whatever a rule says', () => {
     const rules = withRule(OPENDENTAL_RULES, { table: 'patient', column: 'patnum' }, premedIsOne);
-    expect(publicColumns('patient', PATIENT, ['patnum'], {}, rules)[0]).toMatchObject({
+    expect(publicColumns('patient', PATIENT, { primaryKey: ['patnum'], rules })[0]).toMatchObject({
       name: 'pat_num',
       expression: 'r."patnum"',
       isKey: true,

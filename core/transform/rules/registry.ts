@@ -1,11 +1,20 @@
 import type { OdColumn } from '../../opendental/reference';
-import type { Conversion, RawCatalogColumn } from '../public-columns';
 
 /**
  * The registry of value rules: how a raw column's values become its public column's. Rules are
  * keyed by table and column so one table's or one column's meaning can be added beside the
  * generic OpenDental defaults (booleans, no-dates, ticks, enum labels) without editing them.
  */
+
+/** What the transform does to a column's values (shown in the column's comment and tests). */
+export type Conversion = 'boolean' | 'no-date' | 'ticks' | 'none';
+
+/** A raw column as PostgreSQL's catalog has it. */
+export interface RawCatalogColumn {
+  name: string;
+  type: string;
+  comment: string | null;
+}
 
 /** What a rule sees of one raw column. */
 export interface RawColumnContext {
