@@ -37,7 +37,8 @@ export class PipelineStack extends Stack {
   readonly secrets: Secrets;
   readonly runners: StageRunners;
   readonly alerts: Alerts;
-  readonly stateMachine: EtlStateMachine;
+  /** The Step Functions state machine (construct id `Pipeline`). */
+  readonly pipeline: EtlStateMachine;
   readonly schedule: NightlySchedule;
   readonly monitoring: Monitoring;
 
@@ -86,7 +87,7 @@ export class PipelineStack extends Stack {
     });
 
     const runners = this.runners;
-    this.stateMachine = new EtlStateMachine(this, 'Pipeline', {
+    this.pipeline = new EtlStateMachine(this, 'Pipeline', {
       config,
       planFunction: runners.planFunction,
       stageFunction: runners.stageFunction,
@@ -99,7 +100,7 @@ export class PipelineStack extends Stack {
       topic: this.alerts.topic,
       logGroup: new PipelineLogGroup(this, 'StateMachineLogs', logs),
     });
-    const machine = this.stateMachine.stateMachine;
+    const machine = this.pipeline.stateMachine;
     this.stateMachineArn = machine.stateMachineArn;
     // cdk-nag keys the ":*" version findings by logical id, which depends on construct nesting.
     const logicalId = (c: Construct) => this.getLogicalId(c.node.defaultChild as CfnElement);

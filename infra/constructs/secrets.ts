@@ -36,9 +36,4 @@ export class Secrets extends Construct {
       }),
     ) as Record<ConnectionName, secretsmanager.ISecret>;
   }
-
-  /** Every connection's secret, in {@link CONNECTIONS} order. */
-  get all(): secretsmanager.ISecret[] {
-    return CONNECTIONS.map((name) => this.byConnection[name]);
-  }
 }

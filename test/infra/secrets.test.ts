@@ -51,10 +51,4 @@ describe('Secrets', () => {
       ':secret:clinic/source',
     );
   });
-
-  it('lists every connection’s secret once, in connection order', () => {
-    const { secrets } = synth({});
-    expect(secrets.all).toEqual(CONNECTIONS.map((name) => secrets.byConnection[name]));
-    expect(new Set(secrets.all).size).toBe(3);
-  });
 });

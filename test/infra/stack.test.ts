@@ -103,7 +103,7 @@ describe('the CDK stack', () => {
 
 describe('the CDK stack composes its constructs', () => {
   const ids = () => ({
-    machine: logicalIdOf(stack.stateMachine.stateMachine),
+    machine: logicalIdOf(stack.pipeline.stateMachine),
     topic: logicalIdOf(stack.alerts.topic),
     functions: [
       stack.runners.planFunction,
