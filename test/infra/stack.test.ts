@@ -7,6 +7,8 @@ import { TRANSIENT_ERROR_NAMES } from '../../contract/errors';
 import { buildApp } from '../../infra/build-app';
 import { LAMBDA_TASK_CAP_SECONDS } from '../../infra/constructs/etl-state-machine';
 import { allStates, synthesizeDefinition } from '../../infra/local/definition';
+import type { PipelineStack } from '../../infra/pipeline-stack';
+import { logicalIdOf } from '../helpers/bare-stack';
 
 /** asl-validator ships no types: its default export, as documented. */
 type AslValidator = (definition: unknown) => {
@@ -16,10 +18,11 @@ type AslValidator = (definition: unknown) => {
 
 const config = loadConfig({ env: {} });
 let template: Template;
+let stack: PipelineStack;
 let asl: ReturnType<typeof synthesizeDefinition>;
 
 beforeAll(() => {
-  const { stack } = buildApp({ config, bundle: false });
+  ({ stack } = buildApp({ config, bundle: false }));
   template = Template.fromStack(stack);
   asl = synthesizeDefinition(config);
 });
@@ -28,15 +31,6 @@ const state = (name: string) =>
   allStates(asl).find(([n]) => n === name)?.[1] as Record<string, unknown>;
 
 describe('the CDK stack', () => {
-  it('schedules the run nightly at 1:00 AM in the configured time zone', () => {
-    template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'cron(0 1 * * ? *)',
-      ScheduleExpressionTimezone: 'America/New_York',
-      State: 'ENABLED',
-      Target: Match.objectLike({ Input: '{}' }),
-    });
-  });
-
   it('keeps logs for the configured retention, encrypted', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
     expect(Object.keys(groups).length).toBeGreaterThanOrEqual(5);
@@ -46,38 +40,9 @@ describe('the CDK stack', () => {
     }
   });
 
-  it('alarms on failed, timed-out, aborted and too-long runs, into the alert topic', () => {
-    for (const metric of [
-      'ExecutionsFailed',
-      'ExecutionsTimedOut',
-      'ExecutionsAborted',
-      'ExecutionTime',
-    ]) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: metric,
-        Namespace: 'AWS/States',
-        AlarmActions: Match.anyValue(),
-      });
-    }
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ExecutionTime',
-      Threshold: 240 * 60_000,
-    });
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-  });
-
-  it('runs Lambda functions on Node.js 22 in the VPC, with the configured memory', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
-      MemorySize: 1024,
-      Timeout: 900,
-      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
-    });
-  });
-
-  it('grants least privilege: runners read only their own secrets; no action wildcards', () => {
+  it('grants no action wildcards (each construct’s test checks what its grants name)', () => {
     const policies = template.findResources('AWS::IAM::Policy');
+    expect(Object.keys(policies).length).toBeGreaterThan(0);
     for (const policy of Object.values(policies)) {
       for (const statement of policy.Properties.PolicyDocument.Statement as {
         Action: string | string[];
@@ -86,15 +51,6 @@ describe('the CDK stack', () => {
         expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
       }
     }
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: Match.objectLike({
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-          }),
-        ]),
-      }),
-    });
   });
 
   it('uses Resource "*" only for actions AWS does not scope to a resource', () => {
@@ -142,6 +98,103 @@ describe('the CDK stack', () => {
       const report = pack.validateScope(stack) as { violations?: { ruleName: string }[] };
       expect((report.violations ?? []).map((v) => v.ruleName)).toEqual([]);
     }
+  });
+});
+
+describe('the CDK stack composes its constructs', () => {
+  const ids = () => ({
+    machine: logicalIdOf(stack.pipeline.stateMachine),
+    topic: logicalIdOf(stack.alerts.topic),
+    functions: [
+      stack.runners.planFunction,
+      stack.runners.stageFunction,
+      stack.runners.summarizeFunction,
+    ].map(logicalIdOf),
+    taskDefinition: logicalIdOf(stack.runners.taskDefinition),
+    cluster: logicalIdOf(stack.runners.cluster),
+    securityGroup: logicalIdOf(stack.network.securityGroup),
+  });
+
+  it('runs the state machine on the stage runners, in the network, alerting the topic', () => {
+    const { machine, topic, functions, taskDefinition, cluster, securityGroup } = ids();
+    const definition = JSON.stringify(
+      template.toJSON().Resources[machine].Properties.DefinitionString,
+    );
+    for (const id of [...functions, topic, cluster, securityGroup]) {
+      expect(definition, id).toContain(`"${id}"`);
+    }
+    // The definition names the task definition by its family, not by a reference.
+    expect(definition).toContain(
+      template.toJSON().Resources[taskDefinition].Properties.Family as string,
+    );
+    const privateSubnets = stack.network.vpc.privateSubnets.map(logicalIdOf);
+    for (const subnet of privateSubnets) expect(definition).toContain(`"${subnet}"`);
+  });
+
+  it('places every Lambda function in the network’s private subnets and security group', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Runtime === 'nodejs22.x',
+    );
+    expect(functions).toHaveLength(3);
+    for (const f of functions) {
+      expect(f.Properties.VpcConfig).toEqual({
+        SecurityGroupIds: [{ 'Fn::GetAtt': [ids().securityGroup, 'GroupId'] }],
+        SubnetIds: stack.network.vpc.privateSubnets.map((s) => ({ Ref: logicalIdOf(s) })),
+      });
+    }
+  });
+
+  it('starts the state machine on schedule and alarms into the alert topic', () => {
+    const { machine, topic } = ids();
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Target: Match.objectLike({ Arn: { Ref: machine } }),
+    });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(4);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+      expect(alarm.Properties.Dimensions).toEqual([
+        { Name: 'StateMachineArn', Value: { Ref: machine } },
+      ]);
+    }
+    expect(template.toJSON().Outputs).toMatchObject({
+      StateMachineArn: { Value: { Ref: machine } },
+      TopicArn: { Value: { Ref: topic } },
+    });
+  });
+
+  it('encrypts the topic, dead letters and log groups with the one stack key', () => {
+    const keys = Object.keys(template.findResources('AWS::KMS::Key'));
+    expect(keys).toHaveLength(1);
+    const keyArn = { 'Fn::GetAtt': [keys[0], 'Arn'] };
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: keyArn });
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: keyArn });
+    for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.Properties.KmsKeyId).toEqual(keyArn);
+    }
+  });
+
+  it('adds a Slack notifier that runs like the stage runners when a webhook secret is configured', () => {
+    const slackConfig = structuredClone(config);
+    slackConfig.pipeline.alerts.slack_webhook_secret_id = 'opendental/slack-webhook';
+    const { stack: slackStack } = buildApp({
+      config: slackConfig,
+      bundle: false,
+      validateTemplates: false,
+    });
+    const notifier = slackStack.alerts.slackNotifier;
+    expect(notifier).toBeDefined();
+    const resources = Template.fromStack(slackStack).toJSON().Resources;
+    const props = (c: Parameters<typeof logicalIdOf>[0]) => resources[logicalIdOf(c)].Properties;
+    const notifierProps = props(notifier as NonNullable<typeof notifier>);
+    const stageProps = props(slackStack.runners.stageFunction);
+    expect(notifierProps.Environment.Variables).toEqual({
+      ...stageProps.Environment.Variables,
+      SLACK_WEBHOOK_SECRET_ID: expect.anything(),
+    });
+    expect(notifierProps.VpcConfig).toEqual(stageProps.VpcConfig);
+    expect(notifierProps.DeadLetterConfig).toEqual(stageProps.DeadLetterConfig);
+    expect(notifierProps.MemorySize).toBe(stageProps.MemorySize);
   });
 });
 

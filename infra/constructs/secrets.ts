@@ -1,0 +1,39 @@
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { PipelineConfig } from '../../config/schema';
+
+/** The database connections whose credentials live in Secrets Manager. */
+export const CONNECTIONS = ['source', 'replication', 'analytics'] as const;
+export type ConnectionName = (typeof CONNECTIONS)[number];
+
+export interface SecretsProps {
+  /** `connections` of pipeline.yml: each one's `secret_id`, if any. */
+  readonly connections: Pick<PipelineConfig['connections'], ConnectionName>;
+  /** Encrypts the placeholder secrets. */
+  readonly encryptionKey: kms.IKey;
+}
+
+/**
+ * One Secrets Manager secret per connection: the existing secret named by its `secret_id`, or,
+ * without one, a placeholder encrypted with the pipeline's key for the operator to fill in.
+ */
+export class Secrets extends Construct {
+  readonly byConnection: Readonly<Record<ConnectionName, secretsmanager.ISecret>>;
+
+  constructor(scope: Construct, id: string, props: SecretsProps) {
+    super(scope, id);
+    this.byConnection = Object.fromEntries(
+      CONNECTIONS.map((name) => {
+        const secretId = props.connections[name].secret_id;
+        const secret = secretId
+          ? secretsmanager.Secret.fromSecretNameV2(this, `${name}Secret`, secretId)
+          : new secretsmanager.Secret(this, `${name}Secret`, {
+              description: `OpenDental ETL ${name} connection (fill in host, port, username, password)`,
+              encryptionKey: props.encryptionKey,
+            });
+        return [name, secret];
+      }),
+    ) as Record<ConnectionName, secretsmanager.ISecret>;
+  }
+}
