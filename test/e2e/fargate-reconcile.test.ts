@@ -1,8 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoadedConfig, loadConfig } from '../../config/load-config';
+import type { LoadedConfig } from '../../config/load-config';
 import { stageInputOfTask } from '../../contract/container-environment';
 import type { RunInput } from '../../contract/stage';
 import { quoteMysql } from '../../core/db/identifiers';
@@ -24,18 +21,10 @@ beforeAll(async () => {
   fx = await createPipelineFixture('fr');
   await seedDemoClinic(fx.admin, { scale: 'small', seed: 43, database: fx.names.source });
   await fx.reopen();
-  const dir = mkdtempSync(join(tmpdir(), 'etl-fr-'));
-  writeFileSync(
-    join(dir, 'pipeline.yml'),
-    `connections:
-  source: { database: ${fx.names.source} }
-  replication: { database: ${fx.names.replica} }
-  analytics: { database: ${fx.names.analytics} }
-general: { retry_delay_seconds: 1 }
-`,
-  );
-  writeFileSync(join(dir, 'tables.yml'), `tables:\n  ${TABLE}: { runner: fargate }\n`);
-  config = loadConfig({ path: join(dir, 'pipeline.yml'), env: {} });
+  config = fx.writeConfig({
+    extra: 'general: { retry_delay_seconds: 1 }\n',
+    tables: `tables:\n  ${TABLE}: { runner: fargate }\n`,
+  });
 }, 600_000);
 
 afterAll(async () => {

@@ -1,11 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAlertSink } from '../../cli/local-alerts';
 import { runLocalPipeline } from '../../cli/local-run';
 import { plainProgress } from '../../cli/progress';
-import { loadConfig } from '../../config/load-config';
 import { PipelineConfigSchema } from '../../config/schema';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
 import { startAlertServers } from '../helpers/alert-servers';
@@ -66,20 +63,15 @@ describe('alerts of local runs', () => {
   });
 
   it('a local run sends its summary to Slack and e-mail', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'etl-alerts-'));
-    writeFileSync(
-      join(dir, 'pipeline.yml'),
-      `connections:
-  source: { database: ${fx.names.source} }
-  replication: { database: ${fx.names.replica} }
-  analytics: { database: ${fx.names.analytics} }
-alerts:
+    const config = fx.writeConfig({
+      extra: `alerts:
   email: [owner@clinic.test]
   slack_webhook_url: \${SLACK_URL}
   smtp: { host: 127.0.0.1, port: ${smtpPort}, from: etl@clinic.test }
 `,
-    );
-    const config = loadConfig({ path: join(dir, 'pipeline.yml'), env: { SLACK_URL: slackUrl } });
+      env: { SLACK_URL: slackUrl },
+    });
+    const { dir } = config;
     const before = { slack: slack.length, mail: mail.length };
     const code = await runLocalPipeline(
       config,

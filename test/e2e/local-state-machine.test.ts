@@ -1,8 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoadedConfig, loadConfig } from '../../config/load-config';
+import type { LoadedConfig } from '../../config/load-config';
 import { stageInputOfTask } from '../../contract/container-environment';
 import { DeadlockError, ValidationError } from '../../contract/errors';
 import { RunSummarySchema } from '../../contract/stage';
@@ -30,21 +27,10 @@ let config: LoadedConfig;
 beforeAll(async () => {
   fx = await createPipelineFixture('sm');
   await seedDemoClinic(fx.admin, { scale: 'small', seed: 41, database: fx.names.source });
-  const dir = mkdtempSync(join(tmpdir(), 'etl-sm-'));
-  writeFileSync(
-    join(dir, 'pipeline.yml'),
-    `connections:
-  source: { database: ${fx.names.source} }
-  replication: { database: ${fx.names.replica} }
-  analytics: { database: ${fx.names.analytics} }
-general: { parallel_jobs: 2, retry_delay_seconds: 1 }
-`,
-  );
-  writeFileSync(
-    join(dir, 'tables.yml'),
-    `tables:\n${FARGATE.map((t) => `  ${t}: { runner: fargate }`).join('\n')}\n`,
-  );
-  config = loadConfig({ path: join(dir, 'pipeline.yml'), env: {} });
+  config = fx.writeConfig({
+    extra: 'general: { parallel_jobs: 2, retry_delay_seconds: 1 }\n',
+    tables: `tables:\n${FARGATE.map((t) => `  ${t}: { runner: fargate }`).join('\n')}\n`,
+  });
 }, 600_000);
 
 afterAll(async () => {

@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { type LoadedConfig, loadConfig } from '../../config/load-config';
 import type { PipelineConfig } from '../../config/schema';
 import { quoteMysql, quotePg } from '../../core/db/identifiers';
 import { openPg } from '../../core/db/pg-adapter';
@@ -55,6 +59,17 @@ export interface PipelineFixture {
     runId: string,
     options?: Partial<Parameters<typeof loadTable>[1]>,
   ): Promise<LoadResult>;
+  /**
+   * Writes a `pipeline.yml` naming this fixture's databases (plus `extra` YAML) and, when given,
+   * a `tables.yml` beside it in a new directory, and loads them as the CLI would.
+   */
+  writeConfig(options?: {
+    extra?: string;
+    tables?: string;
+    env?: NodeJS.ProcessEnv;
+  }): LoadedConfig & {
+    dir: string;
+  };
   /** Reopens the stage sessions (after a fault test killed one). */
   reopen(): Promise<void>;
   close(): Promise<void>;
@@ -87,6 +102,19 @@ export async function createPipelineFixture(
     pgAdmin,
     extractDeps: undefined as unknown as ExtractDeps,
     loadDeps: undefined as unknown as LoadDeps,
+    writeConfig({ extra = '', tables, env = {} } = {}) {
+      const dir = mkdtempSync(join(tmpdir(), `etl-${tag}-`));
+      writeFileSync(
+        join(dir, 'pipeline.yml'),
+        `connections:
+  source: { database: ${names.source} }
+  replication: { database: ${names.replica} }
+  analytics: { database: ${names.analytics} }
+${extra}`,
+      );
+      if (tables !== undefined) writeFileSync(join(dir, 'tables.yml'), tables);
+      return { ...loadConfig({ path: join(dir, 'pipeline.yml'), env }), dir };
+    },
     async reopen() {
       if (sessions)
         await Promise.all(Object.values(sessions).map((s) => s.close().catch(() => {})));
