@@ -18,8 +18,6 @@ import {
 } from '../../core/runtime';
 import { containerEnvironment, itemPath, lambdaPayload, summaryPath } from './stage-task-input';
 
-export const STAGES: readonly StageName[] = STAGE_NAMES;
-
 /** Lambda runs at most 900 s; its task states stop a little earlier so the catch still runs. */
 export const LAMBDA_TASK_CAP_SECONDS = 870;
 
@@ -131,10 +129,9 @@ export class EtlStateMachine extends Construct {
           ),
         },
       }).next(failureAlert);
-    const failures = Object.fromEntries(STAGES.map((s) => [s, failedAt(s)])) as unknown as Record<
-      StageName,
-      sfn.Chain
-    >;
+    const failures = Object.fromEntries(
+      STAGE_NAMES.map((s) => [s, failedAt(s)]),
+    ) as unknown as Record<StageName, sfn.Chain>;
 
     const lambdaStage = (stage: StageName) => {
       const task = new tasks.LambdaInvoke(this, STATE.lambda(stage), {

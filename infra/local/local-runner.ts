@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { LoadedConfig } from '../../config/load-config';
 import { environmentRecord } from '../../contract/container-environment';
 import { ConfigError } from '../../contract/errors';
-import type { RunInput } from '../../contract/stage';
+import { type RunInput, STAGE_NAMES } from '../../contract/stage';
 import {
   type Alert,
   createPlanHandler,
@@ -13,7 +13,7 @@ import {
   StageSessionPool,
 } from '../../core/runtime';
 import { ROOT_DIR } from '../build-app';
-import { STAGES, STATE } from '../constructs/etl-state-machine';
+import { STATE } from '../constructs/etl-state-machine';
 import { type AslDefinition, allStates, synthesizeDefinition } from './definition';
 
 /** Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions uses. */
@@ -84,7 +84,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     [STATE.notifySummary]: snsSink(options.alertSink),
   };
   const stage = createRunStageHandler(context);
-  for (const s of STAGES) {
+  for (const s of STAGE_NAMES) {
     bindings[STATE.lambda(s)] = stage;
     bindings[STATE.ecs(s)] = ecsChildProcess(options.config, timeoutOf(definition, STATE.ecs(s)));
   }
