@@ -26,6 +26,20 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      {
+        test: {
+          // The offline AWS conformance suite (npm run test:aws): permissions simulated against
+          // the synthesized template, the Lambda bundles and the Fargate image run as deployed,
+          // the template's limits. Bundling and image builds are heavy: one file at a time.
+          name: 'aws',
+          include: ['test/aws/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });
