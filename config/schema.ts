@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IDENTIFIER, RunnerSchema, StrategySchema } from '../contract/stage';
+import { secret } from './secret-fields';
 
 /**
  * The zod schemas of `config/pipeline.yml` and `config/tables.yml`. Every object is strict
@@ -8,6 +9,9 @@ import { IDENTIFIER, RunnerSchema, StrategySchema } from '../contract/stage';
  *
  * Values that came from `${VAR}` interpolation are strings; `int`/`bool` accept their string
  * forms so that `port: ${DB_PORT:-3306}` validates as a number.
+ *
+ * Every credential is declared with `secret(…)` (config/secret-fields.ts): the configuration
+ * put into the AWS template and runtime environments is stripped of all of them.
  */
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -46,7 +50,7 @@ const connection = (defaults: { port: number; database: string; user: string }) 
     port: int(1, 65535).default(defaults.port),
     database: identifier().default(defaults.database),
     user: z.string().min(1).default(defaults.user),
-    password: z.string().default(''),
+    password: secret(z.string()).default(''),
     tls: TlsSchema.default(false),
     /** Secrets Manager secret (name or ARN) holding host/port/username/password in AWS. */
     secret_id: z.string().optional(),
@@ -104,10 +108,27 @@ export const PipelineConfigSchema = z.strictObject({
     .strictObject({
       batch_size: int(1, 1_000_000).default(5000),
       parallel_jobs: int(1, 40).default(2),
+      /**
+       * The most tables at once a run may ask for (`--parallel`, the execution input's
+       * `parallel`): what the deployment is sized for (Lambda concurrency, Fargate vCPUs, the
+       * clinic server's connections). Default: `parallel_jobs`.
+       */
+      max_parallel_jobs: int(1, 40).optional(),
       max_retries: int(0, 10).default(3),
       retry_delay_seconds: int(0, 3600).default(300),
     })
-    .default({ batch_size: 5000, parallel_jobs: 2, max_retries: 3, retry_delay_seconds: 300 }),
+    .refine((g) => g.max_parallel_jobs === undefined || g.parallel_jobs <= g.max_parallel_jobs, {
+      path: ['parallel_jobs'],
+      message: 'must not be above general.max_parallel_jobs',
+    })
+    .transform((g) => ({ ...g, max_parallel_jobs: g.max_parallel_jobs ?? g.parallel_jobs }))
+    .default({
+      batch_size: 5000,
+      parallel_jobs: 2,
+      max_parallel_jobs: 2,
+      max_retries: 3,
+      retry_delay_seconds: 300,
+    }),
   stages: z
     .strictObject({
       extract: stage(30)
@@ -143,7 +164,7 @@ export const PipelineConfigSchema = z.strictObject({
       /** Secrets Manager secret whose value is the Slack incoming-webhook URL (AWS). */
       slack_webhook_secret_id: z.string().optional(),
       /** Local runs: a Slack incoming-webhook URL, e.g. from ${SLACK_WEBHOOK_URL}. */
-      slack_webhook_url: z.url().optional(),
+      slack_webhook_url: secret(z.url()).optional(),
       /** Local runs: e-mail through an SMTP server to `email` addresses. */
       smtp: z
         .strictObject({
@@ -151,7 +172,7 @@ export const PipelineConfigSchema = z.strictObject({
           port: int(1, 65535).default(587),
           secure: bool().default(false),
           user: z.string().optional(),
-          password: z.string().optional(),
+          password: secret(z.string()).optional(),
           from: z.email(),
         })
         .optional(),
@@ -174,6 +195,17 @@ export const PipelineConfigSchema = z.strictObject({
   aws: z
     .strictObject({
       region: z.string().default('us-east-1'),
+      /**
+       * The account the stack deploys to. Required with `vpc_id` (the lookup needs it) unless
+       * `CDK_DEFAULT_ACCOUNT` is set, as the cdk CLI does from the credentials.
+       */
+      account: z
+        .preprocess(
+          // Unquoted in YAML it is a number (and loses a leading zero: hence the hint).
+          (v) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : v),
+          z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id, quoted'),
+        )
+        .optional(),
       /** An existing VPC (its private subnets must reach the databases); omit to create one. */
       vpc_id: z.string().optional(),
       stack_name: identifierish().default('OpenDentalEtl'),
@@ -184,6 +216,11 @@ export const PipelineConfigSchema = z.strictObject({
       fargate_memory_mb: int(512, 122_880).default(2048),
       /** Alarm when a run takes longer than this. */
       max_run_minutes: int(1, 24 * 60).default(240),
+      /**
+       * Reserve Lambda concurrency, sized from `general.max_parallel_jobs` (opt-in: the account
+       * must keep 100 unreserved, so a new account's default quota cannot hold it).
+       */
+      reserved_concurrency: bool().default(false),
     })
     .default({
       region: 'us-east-1',
@@ -192,6 +229,7 @@ export const PipelineConfigSchema = z.strictObject({
       fargate_cpu: 1024,
       fargate_memory_mb: 2048,
       max_run_minutes: 240,
+      reserved_concurrency: false,
     }),
   transform: z
     .strictObject({

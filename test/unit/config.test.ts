@@ -31,6 +31,7 @@ describe('configuration defaults', () => {
     expect(pipeline.general).toEqual({
       batch_size: 5000,
       parallel_jobs: 2,
+      max_parallel_jobs: 2,
       max_retries: 3,
       retry_delay_seconds: 300,
     });
@@ -50,7 +51,15 @@ describe('configuration defaults', () => {
       schemas: { raw: 'raw', public: 'public', meta: 'etl_meta' },
     });
     expect(pipeline.schedule.cron).toBe('0 1 * * ? *');
+    expect(pipeline.aws.reserved_concurrency).toBe(false);
+    expect(pipeline.aws.account).toBeUndefined();
     expect(tables).toEqual({});
+  });
+
+  it('general.max_parallel_jobs defaults to parallel_jobs, and may be higher', () => {
+    expect(load('general:\n  parallel_jobs: 4\n').pipeline.general.max_parallel_jobs).toBe(4);
+    const sized = load('general:\n  parallel_jobs: 2\n  max_parallel_jobs: 8\n').pipeline;
+    expect(sized.general).toMatchObject({ parallel_jobs: 2, max_parallel_jobs: 8 });
   });
 
   it('the shipped config/pipeline.yml and tables.yml are valid and match the defaults', () => {
@@ -131,6 +140,17 @@ describe('configuration errors name file, line, column and key, never a value', 
     );
     expect(message).toMatch(/pipeline\.yml:2:13 schedule\.timezone: must be an IANA time zone/);
     expect(message).toMatch(/pipeline\.yml:4:18 general\.parallel_jobs:/);
+  });
+
+  it('parallel_jobs above max_parallel_jobs, and an account that is not 12 digits', () => {
+    const message = configError(
+      'general:\n  parallel_jobs: 6\n  max_parallel_jobs: 4\naws:\n  account: 12345\n',
+    );
+    expect(message).toMatch(
+      /pipeline\.yml:2:18 general\.parallel_jobs: must not be above general\.max_parallel_jobs/,
+    );
+    expect(message).toMatch(/pipeline\.yml:5:12 aws\.account: must be a 12-digit AWS account id/);
+    expect(load('aws:\n  account: 123456789012\n').pipeline.aws.account).toBe('123456789012');
   });
 
   it('tables.yml: unknown per-table key and bad strategy', () => {
