@@ -1,5 +1,6 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { ConfigError } from '../../contract/errors';
+import { rejectParallelAboveLimit } from '../../core/pipeline/plan-run';
 import { startAwsRun } from '../aws-target';
 import { configFrom } from '../config-context';
 import { EXIT } from '../exit-codes';
@@ -14,7 +15,11 @@ export function runCommand(): Command {
     .option('-c, --config <path>', 'pipeline.yml to read')
     .option('--tables <names...>', 'only these tables, e.g. --tables patient appointment')
     .option('--force', 'full refresh of the selected tables', false)
-    .option('--parallel <n>', 'tables at once (default: general.parallel_jobs)', parseInteger)
+    .option(
+      '--parallel <n>',
+      'tables at once (default: general.parallel_jobs; at most general.max_parallel_jobs)',
+      parseInteger,
+    )
     .option('--dry-run', 'print the plan per table and write nothing anywhere', false)
     .option('--reconcile', 'also checksum-reconcile timestamp and append tables this time', false)
     .addOption(
@@ -33,6 +38,8 @@ export function runCommand(): Command {
         reconcile: options.reconcile || undefined,
       };
       if (options.target === 'aws') {
+        // The deployed Plan would refuse it too: refuse before starting an execution.
+        rejectParallelAboveLimit(config.pipeline, input);
         const { status } = await startAwsRun(config.pipeline, input, { wait: options.wait });
         process.exitCode = status === 'STARTED' || status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
         return;

@@ -21,9 +21,23 @@ export function rejectMalformedTableNames(input: RunInput): void {
 }
 
 /**
- * The Plan step: names checked before anything runs (not identifiers → rejected outright;
- * unknown → rejected with close matches), discovery, then the selected tables in priority order
- * with their runner and strategy. Small JSON: fits the 256 KB state payload for all 422 tables.
+ * A run may ask for fewer tables at once than the deployment is sized for, never more: the stage
+ * function's reserved concurrency, the Fargate vCPUs and the clinic server's connections are
+ * sized from `general.max_parallel_jobs` (fixed at deploy), while `parallel` comes with each run.
+ */
+export function rejectParallelAboveLimit(config: PipelineConfig, input: RunInput): void {
+  const limit = config.general.max_parallel_jobs;
+  if (input.parallel === undefined || input.parallel <= limit) return;
+  throw new ConfigError(
+    `parallel ${input.parallel} is above general.max_parallel_jobs (${limit}), the most tables at once this deployment is sized for: ask for at most ${limit}, or raise general.max_parallel_jobs (and redeploy)`,
+    { stage: 'config' },
+  );
+}
+
+/**
+ * The Plan step: names and `parallel` checked before anything runs (not identifiers → rejected
+ * outright; unknown → rejected with close matches; `parallel` above the deployment's limit →
+ * rejected), discovery, then the selected tables in priority order with their runner and strategy. Small JSON: fits the 256 KB state payload for all 422 tables.
  */
 export async function planRun(
   source: MysqlSession,
@@ -33,6 +47,7 @@ export async function planRun(
   now: Date = new Date(),
 ): Promise<RunPlan> {
   rejectMalformedTableNames(input);
+  rejectParallelAboveLimit(config, input);
   const requested = input.tables ?? [];
   const discovery = await discoverSchema(source, config.connections.source.database);
   const known = discovery.tables.map((t) => t.name);
