@@ -2,6 +2,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { type LoadedConfig, loadConfig } from '../config/load-config';
+import type { PipelineConfig } from '../config/schema';
+import { ConfigError } from '../contract/errors';
 import { acknowledgeFindings } from './nag-acknowledgements';
 import { PipelineStack } from './pipeline-stack';
 
@@ -18,12 +20,21 @@ export interface BuildAppOptions {
    * runner turns it off: it only reads the state machine definition, and the check costs seconds.
    */
   validateTemplates?: boolean;
+  /** Where `CONFIG_PATH` and `CDK_DEFAULT_ACCOUNT` are read (default: `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * The account when `aws.vpc_id` needs one and neither `aws.account` nor `CDK_DEFAULT_ACCOUNT`
+   * gives it. Only for a synth whose template is never deployed (the local runner reads the
+   * state machine definition only).
+   */
+  placeholderAccount?: string;
 }
 
 /** The CDK app with the pipeline stack: used by `cdk synth`, the tests and the local runner. */
 export function buildApp(options: BuildAppOptions = {}): { app: App; stack: PipelineStack } {
+  const env = options.env ?? process.env;
   const { pipeline, tables } =
-    options.config ?? loadConfig({ path: process.env.CONFIG_PATH, cwd: ROOT_DIR });
+    options.config ?? loadConfig({ path: env.CONFIG_PATH, cwd: ROOT_DIR });
   const app = new App({
     outdir: options.outdir,
     builtinCloudFormationValidation: options.validateTemplates ?? true,
@@ -34,8 +45,30 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
     config: pipeline,
     tables,
     rootDir: ROOT_DIR,
-    env: { region: pipeline.aws.region },
+    env: { region: pipeline.aws.region, account: stackAccount(pipeline, env, options) },
   });
   acknowledgeFindings(stack);
   return { app, stack };
+}
+
+/**
+ * The stack's account: `aws.account`, else, with `aws.vpc_id`, the standard CDK environment
+ * (`CDK_DEFAULT_ACCOUNT`, which the cdk CLI sets from the credentials). Without `aws.vpc_id` and
+ * `aws.account` the stack stays account-agnostic, so `cdk synth` is the same offline and with
+ * anyone's credentials. `Vpc.fromLookup` needs an account: without one, a ConfigError says what
+ * to set (CDK would fail with StackAccountRegionNotSpecified).
+ */
+function stackAccount(
+  pipeline: PipelineConfig,
+  env: NodeJS.ProcessEnv,
+  options: BuildAppOptions,
+): string | undefined {
+  if (pipeline.aws.account) return pipeline.aws.account;
+  if (!pipeline.aws.vpc_id) return undefined;
+  const account = env.CDK_DEFAULT_ACCOUNT || options.placeholderAccount;
+  if (account) return account;
+  throw new ConfigError(
+    'aws.vpc_id is looked up in an account, and none is known: set aws.account in pipeline.yml (12 digits), or CDK_DEFAULT_ACCOUNT (the cdk CLI sets it from your AWS credentials)',
+    { stage: 'config' },
+  );
 }

@@ -28,6 +28,9 @@ export class Network extends Construct implements RunnerNetwork {
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
+    // The lookup needs the stack's account and region. Without its context (cdk.context.json)
+    // synth records the lookup as missing and goes on with a placeholder VPC; the cdk CLI then
+    // looks it up with the deployer's credentials and synthesizes again.
     this.vpc = props.vpcId
       ? ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId })
       : new ec2.Vpc(this, 'Vpc', {

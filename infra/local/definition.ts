@@ -22,7 +22,13 @@ const ACCOUNT = '123456789012';
 export function synthesizeDefinition(config: LoadedConfig): AslDefinition {
   const outdir = mkdtempSync(join(tmpdir(), 'etl-synth-'));
   try {
-    const { app, stack } = buildApp({ config, bundle: false, outdir, validateTemplates: false });
+    const { app, stack } = buildApp({
+      config,
+      bundle: false,
+      outdir,
+      validateTemplates: false,
+      placeholderAccount: ACCOUNT,
+    });
     const template = app.synth().getStackByName(stack.stackName).template as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };
