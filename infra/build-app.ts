@@ -47,7 +47,7 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
     rootDir: ROOT_DIR,
     env: { region: pipeline.aws.region, account: stackAccount(pipeline, env, options) },
   });
-  acknowledgeFindings(stack);
+  acknowledgeFindings(stack, stack.pipeline.stateMachine);
   return { app, stack };
 }
 

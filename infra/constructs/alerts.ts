@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -14,7 +15,10 @@ export interface AlertsProps {
   readonly slack?: {
     /** Name of the secret whose value is the Slack incoming-webhook URL. */
     readonly webhookSecretId: string;
-    /** The notifier runs like the stage runners (see `StageRunners.functionDefaults`). */
+    /**
+     * The notifier runs beside the stage runners (see `StageRunners.functionDefaults`), in their
+     * subnets but with its own security group, environment and secret.
+     */
     readonly functionDefaults: RunnerFunctionDefaults;
   };
 }
@@ -44,14 +48,29 @@ export class Alerts extends Construct {
         'SlackWebhook',
         props.slack.webhookSecretId,
       );
+      const defaults = props.slack.functionDefaults;
+      // In the VPC (HIPAA.Security-LambdaInsideVPC: its egress is the runners' NAT path), but not
+      // in the runners' security group: what admits the runners to the databases must not admit
+      // it. It only calls Slack and Secrets Manager, over HTTPS.
+      const securityGroup = new ec2.SecurityGroup(this, 'SlackNotifierSecurityGroup', {
+        vpc: defaults.network.vpc,
+        description: 'OpenDental ETL Slack notifier: HTTPS out only (Slack, Secrets Manager)',
+        allowAllOutbound: false,
+      });
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Slack and AWS');
       this.slackNotifier = new RunnerFunction(this, 'SlackNotifier', {
-        ...props.slack.functionDefaults,
+        ...defaults,
+        network: { ...defaults.network, securityGroup },
         entry: 'lambdas/aws/notify-slack.ts',
         timeout: Duration.seconds(30),
-        reservedConcurrentExecutions: 2,
-        extraEnvironment: { SLACK_WEBHOOK_SECRET_ID: webhook.secretArn },
+        concurrency: 2,
+        // No pipeline configuration and no database secret: only where the webhook URL is.
+        environment: {
+          SLACK_WEBHOOK_SECRET_ID: webhook.secretArn,
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+        secrets: [webhook],
       });
-      webhook.grantRead(this.slackNotifier);
       this.topic.addSubscription(new subscriptions.LambdaSubscription(this.slackNotifier));
     }
   }

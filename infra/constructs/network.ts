@@ -1,5 +1,7 @@
+import { CfnOutput } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { acknowledgeCreatedVpc } from '../nag-acknowledgements';
 import { PipelineLogGroup, type PipelineLogGroupProps } from './pipeline-log-group';
 
 /** Where a runner (Lambda function or Fargate task) is placed: VPC, subnets, security group. */
@@ -33,28 +35,38 @@ export class Network extends Construct implements RunnerNetwork {
     // looks it up with the deployer's credentials and synthesizes again.
     this.vpc = props.vpcId
       ? ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId })
-      : new ec2.Vpc(this, 'Vpc', {
-          maxAzs: 2,
-          natGateways: 1,
-          // The public subnets only hold the NAT gateway: nothing in them gets a public IP.
-          subnetConfiguration: [
-            { name: 'public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
-            { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-          ],
-          flowLogs: {
-            all: {
-              trafficType: ec2.FlowLogTrafficType.ALL,
-              destination: ec2.FlowLogDestination.toCloudWatchLogs(
-                new PipelineLogGroup(this, 'VpcFlowLogs', props.logs),
-              ),
-            },
-          },
-          restrictDefaultSecurityGroup: true,
-        });
+      : this.createVpc(props.logs);
     this.securityGroup = new ec2.SecurityGroup(this, 'RunnerSecurityGroup', {
       vpc: this.vpc,
       description: 'OpenDental ETL runners: outbound to the databases and AWS APIs only',
       allowAllOutbound: true,
     });
+    // The databases' security groups admit this one (docs/deploy.md, "Existing VPC").
+    new CfnOutput(this, 'RunnerSecurityGroupId', {
+      value: this.securityGroup.securityGroupId,
+    }).overrideLogicalId('RunnerSecurityGroupId');
+  }
+
+  private createVpc(logs: PipelineLogGroupProps): ec2.Vpc {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      // The public subnets only hold the NAT gateway: nothing in them gets a public IP.
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
+        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      ],
+      flowLogs: {
+        all: {
+          trafficType: ec2.FlowLogTrafficType.ALL,
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(
+            new PipelineLogGroup(this, 'VpcFlowLogs', logs),
+          ),
+        },
+      },
+      restrictDefaultSecurityGroup: true,
+    });
+    acknowledgeCreatedVpc(vpc);
+    return vpc;
   }
 }

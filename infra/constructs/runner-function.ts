@@ -5,6 +5,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { acknowledgeRunnerFunction } from '../nag-acknowledgements';
 import type { RunnerNetwork } from './network';
 import { PipelineLogGroup, type PipelineLogGroupProps } from './pipeline-log-group';
 
@@ -15,27 +16,28 @@ export interface RunnerFunctionDefaults {
   /** `aws.lambda_memory_mb`. */
   readonly memorySize: number;
   readonly network: RunnerNetwork;
-  /** The runtime configuration (see `StageRunners.environment`). */
-  readonly environment: Readonly<Record<string, string>>;
   readonly deadLetterQueue: sqs.IQueue;
   readonly logs: PipelineLogGroupProps;
-  /** Secrets the function may read: the connection secrets. */
-  readonly secrets: readonly secretsmanager.ISecret[];
+  /** `aws.reserved_concurrency`: reserve each function's `concurrency`. */
+  readonly reserveConcurrency: boolean;
 }
 
 export interface RunnerFunctionProps extends RunnerFunctionDefaults {
   /** The handler's file, relative to `rootDir`; it exports `handler`. */
   readonly entry: string;
   readonly timeout: Duration;
-  readonly reservedConcurrentExecutions: number;
-  /** Variables added to `environment`. */
-  readonly extraEnvironment?: Readonly<Record<string, string>>;
+  /** The most invocations it runs at once; reserved only with `reserveConcurrency`. */
+  readonly concurrency: number;
+  /** Its whole environment: what this function needs, nothing shared by default. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The secrets it may read: exactly those its code reads, and no other. */
+  readonly secrets: readonly secretsmanager.ISecret[];
 }
 
 /**
- * A pipeline Lambda function: Node.js 22 on ARM in the runners' private subnets, X-Ray tracing,
- * reserved concurrency, a dead-letter queue, its own log group (`<id>Logs`, beside it) and read
- * access to the connection secrets.
+ * A pipeline Lambda function: Node.js 22 on ARM in the given network, X-Ray tracing, a
+ * dead-letter queue, its own log group (`<id>Logs`, beside it), read access to its secrets only,
+ * and reserved concurrency when the deployment opts in.
  */
 export class RunnerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: RunnerFunctionProps) {
@@ -52,13 +54,14 @@ export class RunnerFunction extends NodejsFunction {
       vpc: props.network.vpc,
       vpcSubnets: props.network.subnets,
       securityGroups: [props.network.securityGroup],
-      environment: { ...props.environment, ...props.extraEnvironment },
+      environment: { ...props.environment },
       logGroup: new PipelineLogGroup(scope, `${id}Logs`, props.logs),
       tracing: lambda.Tracing.ACTIVE,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      reservedConcurrentExecutions: props.reserveConcurrency ? props.concurrency : undefined,
       deadLetterQueue: props.deadLetterQueue,
       bundling: { target: 'node22', minify: true, sourceMap: true, externalModules: [] },
     });
     for (const secret of props.secrets) secret.grantRead(this);
+    acknowledgeRunnerFunction(this, { reservedConcurrency: props.reserveConcurrency });
   }
 }

@@ -3,7 +3,14 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { PipelineConfig, TableOverride } from '../../config/schema';
+import {
+  type PipelineConfig,
+  PipelineConfigSchema,
+  type TableOverride,
+  TablesConfigSchema,
+} from '../../config/schema';
+import { withoutSecrets } from '../../config/secret-fields';
+import { acknowledgeTaskDefinition } from '../nag-acknowledgements';
 import type { RunnerNetwork } from './network';
 import { PipelineLogGroup, type PipelineLogGroupProps } from './pipeline-log-group';
 import { RunnerFunction, type RunnerFunctionDefaults } from './runner-function';
@@ -15,24 +22,39 @@ export interface StageRunnersProps {
   /** Repository root: the Lambda entry points and the Fargate image's build context. */
   readonly rootDir: string;
   readonly network: RunnerNetwork;
-  /** Each connection's secret: its ARN goes into the runtime configuration, and runners read it. */
+  /** Each connection's secret: a runner gets the ARN of, and may read, those it opens only. */
   readonly secrets: Readonly<Record<ConnectionName, secretsmanager.ISecret>>;
   readonly deadLetterQueue: sqs.IQueue;
   readonly logs: PipelineLogGroupProps;
 }
 
 /**
+ * The connections each runner opens, hence the secrets it may read (least privilege): the plan
+ * reads the source (discovery) and takes the run lock in analytics; a stage task may run any
+ * stage (extract: source → replica, load: replica → analytics, transform: analytics); summarize
+ * closes the run in analytics. The Fargate task runs stages too.
+ */
+export const RUNNER_CONNECTIONS = {
+  plan: ['source', 'analytics'],
+  stage: CONNECTIONS,
+  summarize: ['analytics'],
+  task: CONNECTIONS,
+} as const satisfies Record<string, readonly ConnectionName[]>;
+export type RunnerName = keyof typeof RUNNER_CONNECTIONS;
+
+/**
  * What runs the pipeline's code: the `plan`, `run-stage` and `summarize` Lambda functions, and a
- * Fargate cluster and task definition for tables too large for Lambda's 15 minutes. All of them
- * get the same runtime configuration and read the connection secrets.
+ * Fargate cluster and task definition for tables too large for Lambda's 15 minutes. Each gets the
+ * runtime configuration with the secret ARNs of the connections it opens, and may read those.
  */
 export class StageRunners extends Construct {
   /**
-   * The runtime configuration of every runner: pipeline.yml without passwords and with each
-   * connection's secret ARN instead (PIPELINE_CONFIG), and tables.yml (TABLES_CONFIG).
+   * Each runner's environment: pipeline.yml without any credential (config/secret-fields.ts) and
+   * with the secret ARN of each connection the runner opens (PIPELINE_CONFIG), and tables.yml
+   * (TABLES_CONFIG).
    */
-  readonly environment: Readonly<Record<string, string>>;
-  /** For another function that runs like the stage runners (the Slack notifier). */
+  readonly environments: Readonly<Record<RunnerName, Readonly<Record<string, string>>>>;
+  /** For another function that runs beside the stage runners (the Slack notifier). */
   readonly functionDefaults: RunnerFunctionDefaults;
   readonly planFunction: RunnerFunction;
   readonly stageFunction: RunnerFunction;
@@ -44,46 +66,54 @@ export class StageRunners extends Construct {
   constructor(scope: Construct, id: string, props: StageRunnersProps) {
     super(scope, id);
     const { config } = props;
-    const runtimeConfig: PipelineConfig = structuredClone(config);
-    for (const name of CONNECTIONS) {
-      runtimeConfig.connections[name].password = '';
-      runtimeConfig.connections[name].secret_id = props.secrets[name].secretArn;
-    }
-    this.environment = {
-      PIPELINE_CONFIG: JSON.stringify(runtimeConfig),
-      TABLES_CONFIG: JSON.stringify(props.tables),
+    const runnerEnvironment = (connections: readonly ConnectionName[]) => ({
+      PIPELINE_CONFIG: JSON.stringify(runtimeConfiguration(config, props.secrets, connections)),
+      TABLES_CONFIG: JSON.stringify(withoutSecrets(TablesConfigSchema.shape.tables, props.tables)),
       POWERTOOLS_METRICS_NAMESPACE: 'OpenDentalEtl',
       NODE_OPTIONS: '--enable-source-maps',
+    });
+    this.environments = {
+      plan: runnerEnvironment(RUNNER_CONNECTIONS.plan),
+      stage: runnerEnvironment(RUNNER_CONNECTIONS.stage),
+      summarize: runnerEnvironment(RUNNER_CONNECTIONS.summarize),
+      task: runnerEnvironment(RUNNER_CONNECTIONS.task),
     };
-    const secrets = CONNECTIONS.map((name) => props.secrets[name]);
+    const secretsOf = (runner: RunnerName) =>
+      RUNNER_CONNECTIONS[runner].map((name) => props.secrets[name]);
     this.functionDefaults = {
       rootDir: props.rootDir,
       memorySize: config.aws.lambda_memory_mb,
       network: props.network,
-      environment: this.environment,
       deadLetterQueue: props.deadLetterQueue,
       logs: props.logs,
-      secrets,
+      reserveConcurrency: config.aws.reserved_concurrency,
     };
 
     this.planFunction = new RunnerFunction(this, 'PlanFunction', {
       ...this.functionDefaults,
       entry: 'lambdas/aws/plan.ts',
       timeout: Duration.minutes(5),
-      reservedConcurrentExecutions: 2,
+      concurrency: 2,
+      environment: this.environments.plan,
+      secrets: secretsOf('plan'),
     });
     this.stageFunction = new RunnerFunction(this, 'StageFunction', {
       ...this.functionDefaults,
       entry: 'lambdas/aws/run-stage.ts',
       timeout: Duration.minutes(15),
-      // Bounds the load on the clinic's server: the Map's parallelism plus retries.
-      reservedConcurrentExecutions: config.general.parallel_jobs + 2,
+      // The Map runs at most max_parallel_jobs tables at once (the Plan refuses more); 2 more
+      // for an invocation still finishing after its state timed out and was retried.
+      concurrency: config.general.max_parallel_jobs + 2,
+      environment: this.environments.stage,
+      secrets: secretsOf('stage'),
     });
     this.summarizeFunction = new RunnerFunction(this, 'SummarizeFunction', {
       ...this.functionDefaults,
       entry: 'lambdas/aws/summarize.ts',
       timeout: Duration.minutes(2),
-      reservedConcurrentExecutions: 2,
+      concurrency: 2,
+      environment: this.environments.summarize,
+      secrets: secretsOf('summarize'),
     });
 
     // Fargate: the same core in a container, for tables too large for Lambda's 15 minutes.
@@ -117,7 +147,7 @@ export class StageRunners extends Construct {
       }),
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'stage', logGroup: taskLogs }),
       // tsx compiles into a cache: keep the root file system read-only and give it a scratch /tmp.
-      environment: { ...this.environment, TSX_DISABLE_CACHE: '1' },
+      environment: { ...this.environments.task, TSX_DISABLE_CACHE: '1' },
       readonlyRootFilesystem: true,
     });
     this.taskDefinition.addVolume({ name: 'scratch' });
@@ -126,6 +156,25 @@ export class StageRunners extends Construct {
       sourceVolume: 'scratch',
       readOnly: false,
     });
-    for (const secret of secrets) secret.grantRead(this.taskDefinition.taskRole);
+    for (const secret of secretsOf('task')) secret.grantRead(this.taskDefinition.taskRole);
+    acknowledgeTaskDefinition(this.taskDefinition);
   }
+}
+
+/**
+ * The pipeline configuration a runner gets in AWS: no credential at all (every field marked
+ * secret is removed), and a secret ARN for exactly the connections it opens. A connection it
+ * does not open keeps no `secret_id`, so its code never asks for a secret it may not read.
+ */
+export function runtimeConfiguration(
+  config: PipelineConfig,
+  secrets: Readonly<Record<ConnectionName, secretsmanager.ISecret>>,
+  connections: readonly ConnectionName[],
+): PipelineConfig {
+  const runtime = withoutSecrets(PipelineConfigSchema, config);
+  for (const name of CONNECTIONS) {
+    if (connections.includes(name)) runtime.connections[name].secret_id = secrets[name].secretArn;
+    else delete runtime.connections[name].secret_id;
+  }
+  return runtime;
 }

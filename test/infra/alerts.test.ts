@@ -5,7 +5,7 @@ import { ROOT_DIR } from '../../infra/build-app';
 import { Alerts, type AlertsProps } from '../../infra/constructs/alerts';
 import { bareStack, logicalIdOf, sharedResources } from '../helpers/bare-stack';
 
-function synth(options: { emails?: string[]; slack?: boolean } = {}) {
+function synth(options: { emails?: string[]; slack?: boolean; reserve?: boolean } = {}) {
   const stack = bareStack({ env: { account: '123456789012', region: 'us-east-1' } });
   const shared = sharedResources(stack);
   const slack: AlertsProps['slack'] = options.slack
@@ -15,10 +15,9 @@ function synth(options: { emails?: string[]; slack?: boolean } = {}) {
           rootDir: ROOT_DIR,
           memorySize: 256,
           network: shared.network,
-          environment: { PIPELINE_CONFIG: '{}' },
           deadLetterQueue: shared.deadLetterQueue,
           logs: shared.logs,
-          secrets: [],
+          reserveConcurrency: options.reserve ?? false,
         },
       }
     : undefined;
@@ -70,7 +69,7 @@ describe('Alerts', () => {
     synth({ emails: ['a@example.com'] }).template.resourceCountIs('AWS::Lambda::Function', 0);
   });
 
-  it('subscribes a Slack notifier that reads the webhook secret and runs like the stage runners', () => {
+  it('subscribes a Slack notifier that reads the webhook secret and runs beside the stage runners', () => {
     const { alerts, shared, template } = synth({ slack: true });
     const notifier = alerts.slackNotifier;
     expect(notifier).toBeDefined();
@@ -80,18 +79,18 @@ describe('Alerts', () => {
       Runtime: 'nodejs22.x',
       MemorySize: 256,
       Timeout: 30,
-      ReservedConcurrentExecutions: 2,
+      ReservedConcurrentExecutions: Match.absent(),
       DeadLetterConfig: {
         TargetArn: { 'Fn::GetAtt': [logicalIdOf(shared.deadLetterQueue), 'Arn'] },
       },
-      VpcConfig: Match.objectLike({
-        SecurityGroupIds: [
-          { 'Fn::GetAtt': [logicalIdOf(shared.network.securityGroup), 'GroupId'] },
-        ],
-      }),
+      VpcConfig: {
+        SubnetIds: shared.network.vpc.privateSubnets.map((s) => ({ Ref: logicalIdOf(s) })),
+        SecurityGroupIds: [Match.anyValue()],
+      },
+      // Where the webhook URL is, and nothing of the pipeline's configuration.
       Environment: {
         Variables: {
-          PIPELINE_CONFIG: '{}',
+          NODE_OPTIONS: '--enable-source-maps',
           SLACK_WEBHOOK_SECRET_ID: Match.objectLike({
             'Fn::Join': [
               '',
@@ -112,22 +111,48 @@ describe('Alerts', () => {
       FunctionName: { 'Fn::GetAtt': [logicalIdOf(notifier), 'Arn'] },
       SourceArn: { Ref: logicalIdOf(alerts.topic) },
     });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalIdOf(notifier.role as iam.IRole) }],
-      PolicyDocument: Match.objectLike({
-        Statement: Match.arrayWith([
-          {
-            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-            Effect: 'Allow',
-            Resource: {
-              'Fn::Join': [
-                '',
-                Match.arrayWith([Match.stringLikeRegexp(':secret:clinic/slack-webhook-\\?{6}$')]),
-              ],
-            },
-          },
-        ]),
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: logicalIdOf(notifier.role as iam.IRole) }] },
       }),
+    );
+    const statements = (policy?.Properties.PolicyDocument.Statement ?? []) as { Action: unknown }[];
+    const secretStatements = statements.filter((s) =>
+      JSON.stringify(s.Action).includes('secretsmanager:'),
+    );
+    expect(secretStatements).toEqual([
+      {
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            expect.arrayContaining([expect.stringMatching(/:secret:clinic\/slack-webhook-\?{6}$/)]),
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('gives the notifier its own security group: HTTPS out only, not the runners’ group', () => {
+    const { alerts, shared, template } = synth({ slack: true });
+    const notifier = alerts.slackNotifier as NonNullable<typeof alerts.slackNotifier>;
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const groupRef = fn?.Properties.VpcConfig.SecurityGroupIds[0]['Fn::GetAtt'][0] as string;
+    expect(groupRef).not.toBe(logicalIdOf(shared.network.securityGroup));
+    expect(notifier.connections.securityGroups.map(logicalIdOf)).toEqual([groupRef]);
+    expect(template.toJSON().Resources[groupRef].Properties).toMatchObject({
+      SecurityGroupEgress: [
+        { CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 },
+      ].map((rule) => expect.objectContaining(rule)),
+      VpcId: { Ref: logicalIdOf(shared.network.vpc) },
+    });
+    expect(template.toJSON().Resources[groupRef].Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it('reserves the notifier’s concurrency only when the deployment opts in', () => {
+    synth({ slack: true, reserve: true }).template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 2,
     });
   });
 });

@@ -51,6 +51,12 @@ describe('Network, without aws.vpc_id', () => {
       SecurityGroupIngress: Match.absent(),
       VpcId: { Ref: logicalIdOf(s.network.vpc) },
     });
+    // An output, for the databases' security groups to admit.
+    expect(s.template.findOutputs('RunnerSecurityGroupId')).toEqual({
+      RunnerSecurityGroupId: {
+        Value: { 'Fn::GetAtt': [logicalIdOf(s.network.securityGroup), 'GroupId'] },
+      },
+    });
     const selected = s.network.vpc.selectSubnets(s.network.subnets);
     expect(selected.subnets).toEqual(s.network.vpc.privateSubnets);
     expect(selected.subnets).toHaveLength(2);

@@ -174,7 +174,7 @@ describe('the CDK stack composes its constructs', () => {
     }
   });
 
-  it('adds a Slack notifier that runs like the stage runners when a webhook secret is configured', () => {
+  it('adds a Slack notifier beside the stage runners when a webhook secret is configured', () => {
     const slackConfig = structuredClone(config);
     slackConfig.pipeline.alerts.slack_webhook_secret_id = 'opendental/slack-webhook';
     const { stack: slackStack } = buildApp({
@@ -188,11 +188,15 @@ describe('the CDK stack composes its constructs', () => {
     const props = (c: Parameters<typeof logicalIdOf>[0]) => resources[logicalIdOf(c)].Properties;
     const notifierProps = props(notifier as NonNullable<typeof notifier>);
     const stageProps = props(slackStack.runners.stageFunction);
-    expect(notifierProps.Environment.Variables).toEqual({
-      ...stageProps.Environment.Variables,
-      SLACK_WEBHOOK_SECRET_ID: expect.anything(),
-    });
-    expect(notifierProps.VpcConfig).toEqual(stageProps.VpcConfig);
+    // Its own environment (no pipeline configuration) and security group, the same subnets.
+    expect(Object.keys(notifierProps.Environment.Variables).sort()).toEqual([
+      'NODE_OPTIONS',
+      'SLACK_WEBHOOK_SECRET_ID',
+    ]);
+    expect(notifierProps.VpcConfig.SubnetIds).toEqual(stageProps.VpcConfig.SubnetIds);
+    expect(notifierProps.VpcConfig.SecurityGroupIds).not.toEqual(
+      stageProps.VpcConfig.SecurityGroupIds,
+    );
     expect(notifierProps.DeadLetterConfig).toEqual(stageProps.DeadLetterConfig);
     expect(notifierProps.MemorySize).toBe(stageProps.MemorySize);
   });

@@ -1,16 +1,20 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App } from 'aws-cdk-lib';
+import type { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config';
-import type { PipelineConfig } from '../../config/schema';
+import { type PipelineConfig, PipelineConfigSchema } from '../../config/schema';
 import { ROOT_DIR } from '../../infra/build-app';
 import { CONNECTIONS, type ConnectionName } from '../../infra/constructs/secrets';
-import { StageRunners } from '../../infra/constructs/stage-runners';
+import {
+  RUNNER_CONNECTIONS,
+  type RunnerName,
+  StageRunners,
+} from '../../infra/constructs/stage-runners';
 import { bareStack, logicalIdOf, sharedResources } from '../helpers/bare-stack';
 
 const PASSWORD = 'hunter2-never-in-the-template';
@@ -28,24 +32,32 @@ let template: Template;
 let runners: StageRunners;
 let shared: ReturnType<typeof sharedResources>;
 
-beforeAll(() => {
-  const stack = bareStack();
-  shared = sharedResources(stack);
+/** What the pipeline stack would hand StageRunners, made in `stack`. */
+function runnersProps(stack: Stack) {
+  const resources = sharedResources(stack);
   const secrets = Object.fromEntries(
     CONNECTIONS.map((name) => [
       name,
       secretsmanager.Secret.fromSecretCompleteArn(stack, `${name}Secret`, secretArn(name)),
     ]),
   ) as Record<ConnectionName, secretsmanager.ISecret>;
-  runners = new StageRunners(stack, 'StageRunners', {
+  return {
     config,
     tables,
     rootDir: ROOT_DIR,
-    network: shared.network,
+    network: resources.network,
     secrets,
-    deadLetterQueue: shared.deadLetterQueue,
-    logs: shared.logs,
-  });
+    deadLetterQueue: resources.deadLetterQueue,
+    logs: resources.logs,
+    resources,
+  };
+}
+
+beforeAll(() => {
+  const stack = bareStack();
+  const props = runnersProps(stack);
+  shared = props.resources;
+  runners = new StageRunners(stack, 'StageRunners', props);
   template = Template.fromStack(stack);
 });
 
@@ -62,21 +74,31 @@ describe('StageRunners: Lambda functions', () => {
     });
   });
 
-  it('has plan, stage and summarize, each with its timeout and reserved concurrency', () => {
+  it('has plan, stage and summarize, each with its timeout and no reserved concurrency by default', () => {
     template.resourceCountIs('AWS::Lambda::Function', 3);
-    expect(functionProps(runners.planFunction)).toMatchObject({
-      Timeout: 300,
-      ReservedConcurrentExecutions: 2,
+    expect(config.aws.reserved_concurrency).toBe(false);
+    const timeouts = [300, 900, 120];
+    [runners.planFunction, runners.stageFunction, runners.summarizeFunction].forEach((fn, i) => {
+      expect(functionProps(fn).Timeout).toBe(timeouts[i]);
+      expect(functionProps(fn).ReservedConcurrentExecutions).toBeUndefined();
     });
-    // The stage function's concurrency bounds the clinic server's load: parallel_jobs + 2.
-    expect(functionProps(runners.stageFunction)).toMatchObject({
-      Timeout: 900,
-      ReservedConcurrentExecutions: config.general.parallel_jobs + 2,
+  });
+
+  it('reserves concurrency when aws.reserved_concurrency is set, sized from general.max_parallel_jobs', () => {
+    const sized = structuredClone(config);
+    sized.aws.reserved_concurrency = true;
+    sized.general.max_parallel_jobs = 6;
+    const stack = bareStack();
+    const reserved = new StageRunners(stack, 'StageRunners', {
+      ...runnersProps(stack),
+      config: sized,
     });
-    expect(functionProps(runners.summarizeFunction)).toMatchObject({
-      Timeout: 120,
-      ReservedConcurrentExecutions: 2,
-    });
+    const props = (fn: Parameters<typeof logicalIdOf>[0]) =>
+      Template.fromStack(stack).toJSON().Resources[logicalIdOf(fn)].Properties;
+    // The Map runs at most max_parallel_jobs stage tasks; 2 more for a timed-out invocation.
+    expect(props(reserved.stageFunction).ReservedConcurrentExecutions).toBe(8);
+    expect(props(reserved.planFunction).ReservedConcurrentExecutions).toBe(2);
+    expect(props(reserved.summarizeFunction).ReservedConcurrentExecutions).toBe(2);
   });
 
   it('runs each on ARM in the private subnets and the runners’ security group, traced, with a dead-letter queue', () => {
@@ -118,29 +140,51 @@ describe('StageRunners: Lambda functions', () => {
 });
 
 describe('StageRunners: runtime configuration and secrets', () => {
-  it('passes pipeline.yml without passwords and with each connection’s secret ARN', () => {
-    const runtime = JSON.parse(runners.environment.PIPELINE_CONFIG ?? '') as PipelineConfig;
-    for (const name of CONNECTIONS) {
-      expect(config.connections[name].password).toBe(PASSWORD);
-      expect(runtime.connections[name].password).toBe('');
-      expect(runtime.connections[name].secret_id).toBe(secretArn(name));
-      expect(runtime.connections[name].host).toBe(config.connections[name].host);
+  const runtimeOf = (runner: RunnerName) =>
+    JSON.parse(runners.environments[runner].PIPELINE_CONFIG ?? '') as PipelineConfig;
+
+  it('passes pipeline.yml without passwords, with the secret ARN of each connection the runner opens', () => {
+    for (const runner of Object.keys(RUNNER_CONNECTIONS) as RunnerName[]) {
+      const runtime = runtimeOf(runner);
+      for (const name of CONNECTIONS) {
+        expect(config.connections[name].password).toBe(PASSWORD);
+        expect(runtime.connections[name].password).toBeUndefined();
+        expect(runtime.connections[name].host).toBe(config.connections[name].host);
+        const opens = (RUNNER_CONNECTIONS[runner] as readonly ConnectionName[]).includes(name);
+        expect(runtime.connections[name].secret_id, `${runner} ${name}`).toBe(
+          opens ? secretArn(name) : undefined,
+        );
+      }
+      // What the runtime reads back is a valid configuration: the password is empty again.
+      expect(PipelineConfigSchema.parse(runtime).connections.source.password).toBe('');
+      expect(JSON.parse(runners.environments[runner].TABLES_CONFIG ?? '')).toEqual(tables);
     }
-    expect(JSON.parse(runners.environment.TABLES_CONFIG ?? '')).toEqual(tables);
+    expect(RUNNER_CONNECTIONS).toEqual({
+      plan: ['source', 'analytics'],
+      stage: CONNECTIONS,
+      summarize: ['analytics'],
+      task: CONNECTIONS,
+    });
     expect(JSON.stringify(template.toJSON())).not.toContain(PASSWORD);
     // The configuration the runners get is a copy: the stack's own config keeps its values.
     expect(config.connections.source.secret_id).not.toBe(secretArn('source'));
   });
 
-  it('gives every Lambda function and the Fargate container the same runtime configuration', () => {
-    for (const fn of [runners.planFunction, runners.stageFunction, runners.summarizeFunction]) {
-      expect(functionProps(fn).Environment).toEqual({ Variables: runners.environment });
-    }
+  it('gives each Lambda function its own runtime configuration, and the Fargate container the task’s', () => {
+    expect(functionProps(runners.planFunction).Environment).toEqual({
+      Variables: runners.environments.plan,
+    });
+    expect(functionProps(runners.stageFunction).Environment).toEqual({
+      Variables: runners.environments.stage,
+    });
+    expect(functionProps(runners.summarizeFunction).Environment).toEqual({
+      Variables: runners.environments.summarize,
+    });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [
         Match.objectLike({
           Environment: Match.arrayWith(
-            Object.entries({ ...runners.environment, TSX_DISABLE_CACHE: '1' }).map(
+            Object.entries({ ...runners.environments.task, TSX_DISABLE_CACHE: '1' }).map(
               ([Name, Value]) => ({ Name, Value }),
             ),
           ),
@@ -149,23 +193,14 @@ describe('StageRunners: runtime configuration and secrets', () => {
     });
   });
 
-  it('lets the functions and the task role read the connection secrets, and only those', () => {
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: Match.objectLike({
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-          }),
-        ]),
-      }),
-    });
-    const roles: iam.IRole[] = [
-      runners.planFunction.role as iam.IRole,
-      runners.stageFunction.role as iam.IRole,
-      runners.summarizeFunction.role as iam.IRole,
-      runners.taskDefinition.taskRole,
+  it('lets each function and the task role read the secrets of the connections it opens, and only those', () => {
+    const expected: [iam.IRole, readonly ConnectionName[]][] = [
+      [runners.planFunction.role as iam.IRole, ['source', 'analytics']],
+      [runners.stageFunction.role as iam.IRole, CONNECTIONS],
+      [runners.summarizeFunction.role as iam.IRole, ['analytics']],
+      [runners.taskDefinition.taskRole, CONNECTIONS],
     ];
-    for (const role of roles) {
+    for (const [role, connections] of expected) {
       const [policy] = Object.values(
         template.findResources('AWS::IAM::Policy', {
           Properties: { Roles: [{ Ref: logicalIdOf(role) }] },
@@ -176,8 +211,8 @@ describe('StageRunners: runtime configuration and secrets', () => {
       const secretStatements = statements.filter((s) =>
         JSON.stringify(s.Action).includes('secretsmanager:'),
       );
-      expect(secretStatements).toEqual(
-        CONNECTIONS.map((name) => ({
+      expect(secretStatements, logicalIdOf(role)).toEqual(
+        connections.map((name) => ({
           Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
           Effect: 'Allow',
           Resource: secretArn(name),

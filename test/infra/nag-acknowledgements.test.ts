@@ -1,0 +1,123 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type LoadedConfig, loadConfig } from '../../config/load-config';
+import { buildApp } from '../../infra/build-app';
+
+const STAR = 'AwsSolutions-IAM5[Resource::*]';
+/** How a reason names each service whose actions take Resource "*". */
+const SERVICE_IN_REASON: Record<string, RegExp> = {
+  xray: /X-Ray|xray:/,
+  logs: /logs:/,
+  ecs: /ecs:/,
+  ecr: /ecr:/,
+};
+
+/** The acknowledgements recorded on one construct: rule id → reason. */
+function acknowledgements(construct: IConstruct): Record<string, string> {
+  const rules: Record<string, string> = {};
+  for (const entry of construct.node.metadata) {
+    if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+    for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+      rules[id.replace(/^annotation::/i, '')] = reason;
+    }
+  }
+  return rules;
+}
+
+type Statement = { Action: string | string[]; Resource: unknown };
+
+function starActions(policy: iam.Policy): string[] {
+  const document = Stack.of(policy).resolve(policy.document.toJSON()) as { Statement: Statement[] };
+  return document.Statement.filter((s) =>
+    ([] as unknown[]).concat(s.Resource).includes('*'),
+  ).flatMap((s) => ([] as string[]).concat(s.Action));
+}
+
+function configured(options: { slack?: boolean; reserved?: boolean }): LoadedConfig {
+  const config = structuredClone(loadConfig({ env: {} }));
+  if (options.slack) config.pipeline.alerts.slack_webhook_secret_id = 'clinic/slack-webhook';
+  if (options.reserved) config.pipeline.aws.reserved_concurrency = true;
+  return config;
+}
+
+describe('cdk-nag acknowledgements of Resource "*"', () => {
+  let constructs: IConstruct[];
+  let stack: Stack;
+  beforeAll(() => {
+    const built = buildApp({
+      config: configured({ slack: true }),
+      bundle: false,
+      validateTemplates: false,
+      env: {},
+    });
+    stack = built.stack;
+    constructs = built.app.node.findAll();
+  });
+
+  it('are never stack-wide: none on the app or the stack', () => {
+    expect(Object.keys(acknowledgements(stack))).not.toContain(STAR);
+    expect(Object.keys(acknowledgements(stack.node.root))).not.toContain(STAR);
+  });
+
+  it('sit only on IAM policies that grant an action on Resource "*", with a reason naming its service', () => {
+    const acknowledged = constructs.filter((c) => STAR in acknowledgements(c));
+    // The three runner functions, the Slack notifier, the task's execution role, the state machine.
+    expect(acknowledged.map((c) => c.node.path).sort()).toEqual(
+      [
+        'OpenDentalEtl/Alerts/SlackNotifier/ServiceRole/DefaultPolicy',
+        'OpenDentalEtl/Pipeline/StateMachine/Role/DefaultPolicy',
+        'OpenDentalEtl/StageRunners/PlanFunction/ServiceRole/DefaultPolicy',
+        'OpenDentalEtl/StageRunners/StageFunction/ServiceRole/DefaultPolicy',
+        'OpenDentalEtl/StageRunners/StageTask/ExecutionRole/DefaultPolicy',
+        'OpenDentalEtl/StageRunners/SummarizeFunction/ServiceRole/DefaultPolicy',
+      ].sort(),
+    );
+    for (const construct of acknowledged) {
+      expect(construct, construct.node.path).toBeInstanceOf(iam.Policy);
+      const actions = starActions(construct as iam.Policy);
+      expect(actions.length, construct.node.path).toBeGreaterThan(0);
+      const reason = acknowledgements(construct)[STAR] ?? '';
+      for (const service of new Set(actions.map((a) => a.split(':')[0] ?? ''))) {
+        expect(reason, `${construct.node.path}: ${service}`).toMatch(
+          SERVICE_IN_REASON[service] ?? /(?!)/,
+        );
+      }
+    }
+  });
+
+  it('cover every policy that grants on Resource "*"', () => {
+    const withStar = constructs.filter(
+      (c): c is iam.Policy => c instanceof iam.Policy && starActions(c).length > 0,
+    );
+    expect(withStar.length).toBeGreaterThan(0);
+    for (const policy of withStar) {
+      expect(Object.keys(acknowledgements(policy)), policy.node.path).toContain(STAR);
+    }
+  });
+});
+
+describe('0 unacknowledged cdk-nag findings in every configuration', () => {
+  it.each([
+    ['the Slack notifier and reserved concurrency', { slack: true, reserved: true }],
+    ['the Slack notifier, no reserved concurrency', { slack: true, reserved: false }],
+  ])('with %s', (_name, options) => {
+    const { app, stack } = buildApp({
+      config: configured(options),
+      bundle: false,
+      validateTemplates: false,
+      env: {},
+    });
+    for (const pack of [new AwsSolutionsChecks(app), new HIPAASecurityChecks(app)]) {
+      const report = pack.validateScope(stack) as { violations?: { ruleName: string }[] };
+      expect((report.violations ?? []).map((v) => v.ruleName)).toEqual([]);
+    }
+    // Reserved concurrency needs no acknowledgement: none is made when it is on.
+    const concurrencyAcks = app.node
+      .findAll()
+      .filter((c) => 'HIPAA.Security-LambdaConcurrency' in acknowledgements(c));
+    expect(concurrencyAcks.length).toBe(options.reserved ? 0 : 4);
+  });
+});
