@@ -11,8 +11,10 @@ import type { PipelineConfig } from '../../config/schema';
 import { TRANSIENT_ERROR_NAMES } from '../../contract/errors';
 import { STAGE_NAMES, type StageName } from '../../contract/stage';
 import {
+  RETRY_MAX_DELAY_SECONDS,
   RUN_SUMMARY_SUBJECT,
   RUN_SUMMARY_TEMPLATE,
+  runDeadlineMinutes,
   TABLE_FAILURE_SUBJECT,
   TABLE_FAILURE_TEMPLATE,
 } from '../../core/runtime';
@@ -27,6 +29,17 @@ const LAMBDA_SERVICE_ERRORS = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
+];
+
+/**
+ * Errors Step Functions' SNS integration raises for a publish worth repeating: SNS or KMS
+ * throttling, an internal error, or a service error the SDK does not model (the base class).
+ */
+export const SNS_TRANSIENT_ERRORS = [
+  'SNS.InternalErrorException',
+  'SNS.ThrottledException',
+  'SNS.KMSThrottlingException',
+  'SNS.AmazonSNSException',
 ];
 
 /** State names: the local runner binds its handlers to these. */
@@ -70,8 +83,10 @@ export interface EtlStateMachineProps {
 /**
  * Plan → Map over the tables (concurrency from the input's `parallel`) → per table, by runner,
  * Extract → Load → Transform in Lambda or as Fargate tasks (`ecs:runTask.sync`) → Summarize →
- * SNS summary → Fail if any table failed. Retry covers transient errors only; a Catch records the
- * failure, alerts and lets the other tables go on. Every task has an explicit TimeoutSeconds.
+ * SNS summary → Fail if any table failed. Retry covers transient errors only, with backoff, full
+ * jitter and a maximum delay; a Catch records the failure, alerts and lets the other tables go
+ * on. Every task has an explicit TimeoutSeconds, and the execution its deadline
+ * (`runDeadlineMinutes`, the run lock's lease too).
  */
 export class EtlStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -80,12 +95,25 @@ export class EtlStateMachine extends Construct {
     super(scope, id);
     const { config } = props;
     const timeoutOf = (stage: StageName) => config.stages[stage].timeout_minutes * 60;
-    const retry = (errors: string[]): sfn.RetryProps => ({
-      errors,
-      interval: Duration.seconds(config.general.retry_delay_seconds),
+    // Step Functions refuses an IntervalSeconds below 1; a first delay longer than the cap wins.
+    const interval = Math.max(1, config.general.retry_delay_seconds);
+    const backoff = {
+      interval: Duration.seconds(interval),
       maxAttempts: config.general.max_retries,
       backoffRate: 2,
-    });
+      maxDelay: Duration.seconds(Math.max(interval, RETRY_MAX_DELAY_SECONDS)),
+      jitterStrategy: sfn.JitterType.FULL,
+    };
+    const retry = (errors: string[]): sfn.RetryProps => ({ errors, ...backoff });
+    // An alert is worth a few quick tries, not the stages' long backoff.
+    const snsRetry: sfn.RetryProps = {
+      errors: SNS_TRANSIENT_ERRORS,
+      interval: Duration.seconds(5),
+      maxAttempts: 3,
+      backoffRate: 2,
+      maxDelay: Duration.seconds(60),
+      jitterStrategy: sfn.JitterType.FULL,
+    };
 
     const plan = new tasks.LambdaInvoke(this, STATE.plan, {
       lambdaFunction: props.planFunction,
@@ -110,6 +138,7 @@ export class EtlStateMachine extends Construct {
         'error.$': '$.error',
       },
     });
+    failureAlert.addRetry(snsRetry);
     failureAlert.addCatch(tableFailed, { resultPath: '$.alertError' });
     failureAlert.next(tableFailed);
 
@@ -224,6 +253,7 @@ export class EtlStateMachine extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
     });
+    notifySummary.addRetry(snsRetry);
     const anyFailed = new sfn.Choice(this, STATE.anyFailed)
       .when(
         sfn.Condition.numberGreaterThan(summaryPath('tablesFailed'), 0),
@@ -243,9 +273,14 @@ export class EtlStateMachine extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
+      // A hung run ends TimedOut (the timed-out alarm fires) before its run lock's lease ends.
+      timeout: Duration.minutes(runDeadlineMinutes(config)),
       tracingEnabled: true,
       // ALL events, but never execution data: inputs and outputs stay out of the logs.
       logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+    // The SnsPublish tasks grant sns:Publish only; the topic is encrypted with the stack's key, so
+    // publishing also needs kms:GenerateDataKey* and kms:Decrypt on that key.
+    props.topic.grantPublish(this.stateMachine);
   }
 }
