@@ -24,7 +24,7 @@ export { consoleLogger } from '../logging/console-logger';
 export type { LogFields, Logger } from '../logging/logger';
 export { runDeadlineMinutes } from '../pipeline/run-lock';
 export { StageSessionPool } from '../pipeline/session-pool';
-export { RETRY_MAX_DELAY_SECONDS, runContainerStage } from './container-stage';
+export { CONTAINER_EXIT, RETRY_MAX_DELAY_SECONDS, runContainerStage } from './container-stage';
 export {
   createPlanHandler,
   createRunStageHandler,

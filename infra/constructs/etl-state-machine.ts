@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -18,7 +18,9 @@ import {
   TABLE_FAILURE_SUBJECT,
   TABLE_FAILURE_TEMPLATE,
 } from '../../core/runtime';
-import { containerEnvironment, itemPath, lambdaPayload, summaryPath } from './stage-task-input';
+import { fargateStage } from './fargate-stage';
+import { itemPath, lambdaPayload, summaryPath } from './stage-task-input';
+import { STATE } from './state-names';
 
 /** Lambda runs at most 900 s; its task states stop a little earlier so the catch still runs. */
 export const LAMBDA_TASK_CAP_SECONDS = 870;
@@ -42,29 +44,7 @@ export const SNS_TRANSIENT_ERRORS = [
   'SNS.AmazonSNSException',
 ];
 
-/** State names: the local runner binds its handlers to these. */
-export const STATE = {
-  plan: 'Plan',
-  dryRun: 'IsDryRun',
-  planOnly: 'PlanOnly',
-  map: 'Tables',
-  runner: 'ChooseRunner',
-  lambda: (stage: StageName) => `Lambda${capital(stage)}`,
-  ecs: (stage: StageName) => `Fargate${capital(stage)}`,
-  failed: (stage: StageName) => `${capital(stage)}Failed`,
-  alert: 'AlertTableFailed',
-  tableFailed: 'TableFailed',
-  tableSucceeded: 'TableSucceeded',
-  summarize: 'Summarize',
-  notifySummary: 'NotifySummary',
-  anyFailed: 'AnyTableFailed',
-  fail: 'RunFailed',
-  succeed: 'RunSucceeded',
-} as const;
-
-function capital(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
+export { STATE };
 
 export interface EtlStateMachineProps {
   config: PipelineConfig;
@@ -82,11 +62,11 @@ export interface EtlStateMachineProps {
 
 /**
  * Plan → Map over the tables (concurrency from the input's `parallel`) → per table, by runner,
- * Extract → Load → Transform in Lambda or as Fargate tasks (`ecs:runTask.sync`) → Summarize →
- * SNS summary → Fail if any table failed. Retry covers transient errors only, with backoff, full
- * jitter and a maximum delay; a Catch records the failure, alerts and lets the other tables go
- * on. Every task has an explicit TimeoutSeconds, and the execution its deadline
- * (`runDeadlineMinutes`, the run lock's lease too).
+ * Extract → Load → Transform in Lambda or as Fargate tasks (`ecs:runTask.sync`, see
+ * `fargate-stage.ts`) → Summarize → SNS summary → Fail if any table failed. Retry covers
+ * transient errors only, with backoff, full jitter and a maximum delay; a Catch records the
+ * failure, alerts and lets the other tables go on. Every task has an explicit TimeoutSeconds, and
+ * the execution its deadline (`runDeadlineMinutes`, the run lock's lease too).
  */
 export class EtlStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -177,33 +157,23 @@ export class EtlStateMachine extends Construct {
       task.addCatch(failures[stage], { errors: ['States.ALL'], resultPath: '$.failure' });
       return task;
     };
-    const ecsStage = (stage: StageName) => {
-      const task = new tasks.EcsRunTask(this, STATE.ecs(stage), {
-        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    const ecsStage = (stage: StageName) =>
+      fargateStage(this, stage, {
         cluster: props.cluster,
         taskDefinition: props.taskDefinition,
-        launchTarget: new tasks.EcsFargateLaunchTarget({
-          platformVersion: ecs.FargatePlatformVersion.LATEST,
-        }),
+        container: props.container,
         subnets: props.subnets,
         securityGroups: props.securityGroups,
-        containerOverrides: [
-          {
-            containerDefinition: props.container,
-            environment: containerEnvironment(stage),
-          },
-        ],
-        resultPath: sfn.JsonPath.DISCARD,
-        taskTimeout: sfn.Timeout.duration(Duration.seconds(timeoutOf(stage))),
-      });
-      // The container retries transient errors itself with bounded backoff; here only ECS's own
-      // capacity and throttling errors are retried.
-      task.addRetry(
-        retry(['ECS.AmazonECSException', 'ECS.ServerException', 'ECS.ThrottlingException']),
-      );
-      task.addCatch(failures[stage], { errors: ['States.ALL'], resultPath: '$.failure' });
-      return task;
-    };
+        timeoutSeconds: timeoutOf(stage),
+        // Within a launch: ECS's own capacity and throttling errors of RunTask.
+        capacityRetry: retry([
+          'ECS.AmazonECSException',
+          'ECS.ServerException',
+          'ECS.ThrottlingException',
+        ]),
+        // A task that failed to start, or whose container gave up on a transient error.
+        relaunchRetry: backoff,
+      }).addCatch(failures[stage], { errors: ['States.ALL'], resultPath: '$.failure' });
 
     const succeeded = new sfn.Pass(this, STATE.tableSucceeded, {
       parameters: { status: 'succeeded', 'table.$': itemPath('table') },

@@ -219,7 +219,7 @@ describe('the state machine definition', () => {
       expect(String(state(`Lambda${stage}`).Resource)).toMatch(/^arn:aws:lambda:/);
     }
     expect(state('ChooseRunner')).toMatchObject({
-      Choices: [{ Variable: '$.item.runner', StringEquals: 'fargate', Next: 'FargateExtract' }],
+      Choices: [{ Variable: '$.item.runner', StringEquals: 'fargate', Next: 'ExtractOnFargate' }],
       Default: 'LambdaExtract',
     });
   });
@@ -245,7 +245,8 @@ describe('the state machine definition', () => {
     expect(state('LambdaExtract').Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ExtractFailed' },
     ]);
-    expect(state('FargateLoad').Catch).toEqual([
+    // On Fargate the Parallel around the task catches (the task's own Catch classifies).
+    expect(state('LoadOnFargate').Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'LoadFailed' },
     ]);
   });
