@@ -42,9 +42,17 @@ function identityStatements(roleId: string): Statement[] {
     .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
+function keyPolicyFor(service: string): Statement[] {
+  const key = resources[logicalIdOf(stack.node.findChild('Key'))];
+  if (!key) throw new Error('the stack has no key');
+  return (key.Properties.KeyPolicy as { Statement: Statement[] }).Statement.filter(
+    (s) => s.Principal?.Service === service,
+  );
+}
+
 const ENCRYPT_FOR_SERVICE = ['kms:Decrypt', 'kms:GenerateDataKey*'];
 
-describe('publishing through the stack key', () => {
+describe('publishing and dead-lettering through the stack key', () => {
   it('lets the state machine role use the key it must encrypt alerts with, on that key only', () => {
     const role = logicalIdOf(stack.pipeline.stateMachine.role);
     const statements = identityStatements(role);
@@ -53,6 +61,38 @@ describe('publishing through the stack key', () => {
     expect(kms).toEqual([
       expect.objectContaining({ Effect: 'Allow', Action: ENCRYPT_FOR_SERVICE, Resource: keyArn() }),
     ]);
+  });
+
+  it('lets every function, the Slack notifier too, send to the encrypted dead-letter queue', () => {
+    const functions = [
+      stack.runners.planFunction,
+      stack.runners.stageFunction,
+      stack.runners.summarizeFunction,
+      stack.alerts.slackNotifier,
+    ];
+    for (const fn of functions) {
+      const role = logicalIdOf(fn?.role as NonNullable<NonNullable<typeof fn>['role']>);
+      const statements = identityStatements(role);
+      expect(statements, role).toContainEqual(
+        expect.objectContaining({ Action: 'sqs:SendMessage' }),
+      );
+      expect(statements, role).toContainEqual(
+        expect.objectContaining({ Action: ENCRYPT_FOR_SERVICE, Resource: keyArn() }),
+      );
+    }
+  });
+
+  it('lets CloudWatch alarms and the EventBridge task rules use the key, and nothing more', () => {
+    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      expect(keyPolicyFor(service), service).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: service },
+          Action: ENCRYPT_FOR_SERVICE,
+          Resource: '*',
+        },
+      ]);
+    }
   });
 });
 
