@@ -1,11 +1,21 @@
-import { type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { PipelineConfig, TableOverride } from '../config/schema';
+import { runDeadlineMinutes } from '../core/runtime';
 import { Alerts } from './constructs/alerts';
 import { EtlStateMachine } from './constructs/etl-state-machine';
+import { hoursBetweenRuns } from './constructs/hours-between-runs';
 import { Monitoring } from './constructs/monitoring';
 import { Network } from './constructs/network';
 import { NightlySchedule } from './constructs/nightly-schedule';
@@ -114,11 +124,31 @@ export class PipelineStack extends Stack {
       stateMachine: machine,
       schedule: config.schedule,
     });
+    // Every function of the pipeline, whichever construct made it (the Slack notifier too).
+    const functions = this.node
+      .findAll()
+      .filter((c): c is lambda.Function => c instanceof lambda.Function)
+      .filter((f) => f.deadLetterQueue === deadLetters);
+    // Lambda sends a failed asynchronous event to the dead-letter queue with the function's role.
+    // CDK grants sqs:SendMessage only; the queue is encrypted with the key, so sending also needs
+    // kms:GenerateDataKey* (and kms:Decrypt) on it.
+    for (const fn of functions) key.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // The state machine publishes to the encrypted topic (EtlStateMachine grants it the same).
+    for (const user of [machine, ...functions]) {
+      Validations.of(user).acknowledge({
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason:
+          'Encrypting an SNS message or SQS dead letter with the stack key: GenerateDataKey* is the action family AWS documents for it, on this one key only.',
+      });
+    }
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachine: machine,
+      functions,
       stageFunction: runners.stageFunction,
+      cluster: runners.cluster,
       topic: this.alerts.topic,
-      maxRunMinutes: config.aws.max_run_minutes,
+      maxRunMinutes: runDeadlineMinutes(config),
+      hoursBetweenRuns: hoursBetweenRuns(config.schedule),
       dashboardName: `${id}-pipeline`,
     });
 

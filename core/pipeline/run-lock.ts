@@ -1,3 +1,4 @@
+import type { PipelineConfig } from '../../config/schema';
 import { RunInProgressError } from '../../contract/errors';
 import type { RunnerKind } from '../../contract/stage';
 import { quotePg } from '../db/identifiers';
@@ -5,9 +6,19 @@ import type { PgSession } from '../db/ports';
 import { pgTransaction } from '../db/transactions';
 
 /**
+ * How long a run may last, in minutes: `aws.max_run_minutes`. It is both the state machine's
+ * timeout (the execution ends `TimedOut` then, and its Fargate tasks are stopped) and the run
+ * lock's lease. The lease is claimed by the Plan step, after the execution started, so it always
+ * outlives the execution it belongs to: the next run cannot start beside a live one.
+ */
+export function runDeadlineMinutes(config: Pick<PipelineConfig, 'aws'>): number {
+  return config.aws.max_run_minutes;
+}
+
+/**
  * The run lock, in the analytics database (the one place every runner shares). The Plan step
  * claims the run: under a transaction-scoped advisory lock it looks for another run still
- * `running` and younger than its lease (`aws.max_run_minutes`); if there is one it refuses with
+ * `running` and younger than its lease (`runDeadlineMinutes`); if there is one it refuses with
  * RunInProgressError before anything is written, otherwise it records its own run as running.
  * `finishRun` (the Summarize step) releases it. A run that died without a summary holds the lock
  * until its lease ends; locally `holdLocalRunLock` frees it at once (see there).

@@ -14,7 +14,7 @@ import { openPg } from '../db/pg-adapter';
 import type { Logger } from '../logging/logger';
 import { planRun, rejectMalformedTableNames } from '../pipeline/plan-run';
 import { ensureRunHistory, finishRun } from '../pipeline/run-history';
-import { claimRun } from '../pipeline/run-lock';
+import { claimRun, runDeadlineMinutes } from '../pipeline/run-lock';
 import { closeSessions, openStageSessions, type StageSessionPool } from '../pipeline/session-pool';
 import { createStageRegistry } from '../pipeline/stage-registry';
 import { runStage } from '../pipeline/stage-runner';
@@ -55,7 +55,7 @@ export function createPlanHandler(ctx: HandlerContext) {
             tables: plan.tables.length,
             input: { ...input },
             runner: ctx.runner ?? 'aws',
-            leaseMinutes: config.aws.max_run_minutes,
+            leaseMinutes: runDeadlineMinutes(config),
           });
         } finally {
           await pg.close();

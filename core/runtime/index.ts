@@ -22,8 +22,9 @@ export {
 export { slackChannel, slackPayload } from '../alerts/slack-channel';
 export { consoleLogger } from '../logging/console-logger';
 export type { LogFields, Logger } from '../logging/logger';
+export { runDeadlineMinutes } from '../pipeline/run-lock';
 export { StageSessionPool } from '../pipeline/session-pool';
-export { runContainerStage } from './container-stage';
+export { CONTAINER_EXIT, RETRY_MAX_DELAY_SECONDS, runContainerStage } from './container-stage';
 export {
   createPlanHandler,
   createRunStageHandler,

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -11,12 +11,16 @@ import type { PipelineConfig } from '../../config/schema';
 import { TRANSIENT_ERROR_NAMES } from '../../contract/errors';
 import { STAGE_NAMES, type StageName } from '../../contract/stage';
 import {
+  RETRY_MAX_DELAY_SECONDS,
   RUN_SUMMARY_SUBJECT,
   RUN_SUMMARY_TEMPLATE,
+  runDeadlineMinutes,
   TABLE_FAILURE_SUBJECT,
   TABLE_FAILURE_TEMPLATE,
 } from '../../core/runtime';
-import { containerEnvironment, itemPath, lambdaPayload, summaryPath } from './stage-task-input';
+import { fargateStage } from './fargate-stage';
+import { itemPath, lambdaPayload, summaryPath } from './stage-task-input';
+import { STATE } from './state-names';
 
 /** Lambda runs at most 900 s; its task states stop a little earlier so the catch still runs. */
 export const LAMBDA_TASK_CAP_SECONDS = 870;
@@ -29,29 +33,18 @@ const LAMBDA_SERVICE_ERRORS = [
   'Lambda.TooManyRequestsException',
 ];
 
-/** State names: the local runner binds its handlers to these. */
-export const STATE = {
-  plan: 'Plan',
-  dryRun: 'IsDryRun',
-  planOnly: 'PlanOnly',
-  map: 'Tables',
-  runner: 'ChooseRunner',
-  lambda: (stage: StageName) => `Lambda${capital(stage)}`,
-  ecs: (stage: StageName) => `Fargate${capital(stage)}`,
-  failed: (stage: StageName) => `${capital(stage)}Failed`,
-  alert: 'AlertTableFailed',
-  tableFailed: 'TableFailed',
-  tableSucceeded: 'TableSucceeded',
-  summarize: 'Summarize',
-  notifySummary: 'NotifySummary',
-  anyFailed: 'AnyTableFailed',
-  fail: 'RunFailed',
-  succeed: 'RunSucceeded',
-} as const;
+/**
+ * Errors Step Functions' SNS integration raises for a publish worth repeating: SNS or KMS
+ * throttling, an internal error, or a service error the SDK does not model (the base class).
+ */
+export const SNS_TRANSIENT_ERRORS = [
+  'SNS.InternalErrorException',
+  'SNS.ThrottledException',
+  'SNS.KMSThrottlingException',
+  'SNS.AmazonSNSException',
+];
 
-function capital(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
+export { STATE };
 
 export interface EtlStateMachineProps {
   config: PipelineConfig;
@@ -69,9 +62,11 @@ export interface EtlStateMachineProps {
 
 /**
  * Plan → Map over the tables (concurrency from the input's `parallel`) → per table, by runner,
- * Extract → Load → Transform in Lambda or as Fargate tasks (`ecs:runTask.sync`) → Summarize →
- * SNS summary → Fail if any table failed. Retry covers transient errors only; a Catch records the
- * failure, alerts and lets the other tables go on. Every task has an explicit TimeoutSeconds.
+ * Extract → Load → Transform in Lambda or as Fargate tasks (`ecs:runTask.sync`, see
+ * `fargate-stage.ts`) → Summarize → SNS summary → Fail if any table failed. Retry covers
+ * transient errors only, with backoff, full jitter and a maximum delay; a Catch records the
+ * failure, alerts and lets the other tables go on. Every task has an explicit TimeoutSeconds, and
+ * the execution its deadline (`runDeadlineMinutes`, the run lock's lease too).
  */
 export class EtlStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -80,12 +75,25 @@ export class EtlStateMachine extends Construct {
     super(scope, id);
     const { config } = props;
     const timeoutOf = (stage: StageName) => config.stages[stage].timeout_minutes * 60;
-    const retry = (errors: string[]): sfn.RetryProps => ({
-      errors,
-      interval: Duration.seconds(config.general.retry_delay_seconds),
+    // Step Functions refuses an IntervalSeconds below 1; a first delay longer than the cap wins.
+    const interval = Math.max(1, config.general.retry_delay_seconds);
+    const backoff = {
+      interval: Duration.seconds(interval),
       maxAttempts: config.general.max_retries,
       backoffRate: 2,
-    });
+      maxDelay: Duration.seconds(Math.max(interval, RETRY_MAX_DELAY_SECONDS)),
+      jitterStrategy: sfn.JitterType.FULL,
+    };
+    const retry = (errors: string[]): sfn.RetryProps => ({ errors, ...backoff });
+    // An alert is worth a few quick tries, not the stages' long backoff.
+    const snsRetry: sfn.RetryProps = {
+      errors: SNS_TRANSIENT_ERRORS,
+      interval: Duration.seconds(5),
+      maxAttempts: 3,
+      backoffRate: 2,
+      maxDelay: Duration.seconds(60),
+      jitterStrategy: sfn.JitterType.FULL,
+    };
 
     const plan = new tasks.LambdaInvoke(this, STATE.plan, {
       lambdaFunction: props.planFunction,
@@ -110,6 +118,7 @@ export class EtlStateMachine extends Construct {
         'error.$': '$.error',
       },
     });
+    failureAlert.addRetry(snsRetry);
     failureAlert.addCatch(tableFailed, { resultPath: '$.alertError' });
     failureAlert.next(tableFailed);
 
@@ -148,33 +157,23 @@ export class EtlStateMachine extends Construct {
       task.addCatch(failures[stage], { errors: ['States.ALL'], resultPath: '$.failure' });
       return task;
     };
-    const ecsStage = (stage: StageName) => {
-      const task = new tasks.EcsRunTask(this, STATE.ecs(stage), {
-        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    const ecsStage = (stage: StageName) =>
+      fargateStage(this, stage, {
         cluster: props.cluster,
         taskDefinition: props.taskDefinition,
-        launchTarget: new tasks.EcsFargateLaunchTarget({
-          platformVersion: ecs.FargatePlatformVersion.LATEST,
-        }),
+        container: props.container,
         subnets: props.subnets,
         securityGroups: props.securityGroups,
-        containerOverrides: [
-          {
-            containerDefinition: props.container,
-            environment: containerEnvironment(stage),
-          },
-        ],
-        resultPath: sfn.JsonPath.DISCARD,
-        taskTimeout: sfn.Timeout.duration(Duration.seconds(timeoutOf(stage))),
-      });
-      // The container retries transient errors itself with bounded backoff; here only ECS's own
-      // capacity and throttling errors are retried.
-      task.addRetry(
-        retry(['ECS.AmazonECSException', 'ECS.ServerException', 'ECS.ThrottlingException']),
-      );
-      task.addCatch(failures[stage], { errors: ['States.ALL'], resultPath: '$.failure' });
-      return task;
-    };
+        timeoutSeconds: timeoutOf(stage),
+        // Within a launch: ECS's own capacity and throttling errors of RunTask.
+        capacityRetry: retry([
+          'ECS.AmazonECSException',
+          'ECS.ServerException',
+          'ECS.ThrottlingException',
+        ]),
+        // A task that failed to start, or whose container gave up on a transient error.
+        relaunchRetry: backoff,
+      }).addCatch(failures[stage], { errors: ['States.ALL'], resultPath: '$.failure' });
 
     const succeeded = new sfn.Pass(this, STATE.tableSucceeded, {
       parameters: { status: 'succeeded', 'table.$': itemPath('table') },
@@ -224,6 +223,7 @@ export class EtlStateMachine extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
     });
+    notifySummary.addRetry(snsRetry);
     const anyFailed = new sfn.Choice(this, STATE.anyFailed)
       .when(
         sfn.Condition.numberGreaterThan(summaryPath('tablesFailed'), 0),
@@ -243,9 +243,14 @@ export class EtlStateMachine extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
+      // A hung run ends TimedOut (the timed-out alarm fires) before its run lock's lease ends.
+      timeout: Duration.minutes(runDeadlineMinutes(config)),
       tracingEnabled: true,
       // ALL events, but never execution data: inputs and outputs stay out of the logs.
       logs: { destination: props.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+    // The SnsPublish tasks grant sns:Publish only; the topic is encrypted with the stack's key, so
+    // publishing also needs kms:GenerateDataKey* and kms:Decrypt on that key.
+    props.topic.grantPublish(this.stateMachine);
   }
 }

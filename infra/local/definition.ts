@@ -86,12 +86,17 @@ function placeholderArn(id: string, type: string | undefined, region: string): s
   }
 }
 
-/** Every state of a definition, Map item processors included. */
+/** Every state of a definition, Map item processors and Parallel branches included. */
 export function allStates(definition: { States: Record<string, AslState> }): [string, AslState][] {
   return Object.entries(definition.States).flatMap(([name, state]) => {
     const processor = (state.ItemProcessor ?? state.Iterator) as
       | { States: Record<string, AslState> }
       | undefined;
-    return [[name, state] as [string, AslState], ...(processor ? allStates(processor) : [])];
+    const branches = (state.Branches ?? []) as { States: Record<string, AslState> }[];
+    return [
+      [name, state] as [string, AslState],
+      ...(processor ? allStates(processor) : []),
+      ...branches.flatMap((branch) => allStates(branch)),
+    ];
   });
 }

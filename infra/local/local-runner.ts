@@ -15,6 +15,7 @@ import {
 import { ROOT_DIR } from '../build-app';
 import { STATE } from '../constructs/etl-state-machine';
 import { type AslDefinition, allStates, synthesizeDefinition } from './definition';
+import { ecsTaskDescription, type LocalTaskOutcome } from './ecs-task-description';
 
 /** Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions uses. */
 export function polyfillWithResolvers(): void {
@@ -173,7 +174,10 @@ function snsSink(sink: LocalRunOptions['alertSink']): TaskHandler {
   };
 }
 
-/** Fails like Step Functions' ecs:runTask.sync when the container exits non-zero. */
+/**
+ * A task failure as Step Functions' `ecs:runTask.sync` reports it: `States.TaskFailed`, its Cause
+ * (the error message here) the stopped task's ECS description as JSON.
+ */
 class TaskFailedError extends Error {
   override name = 'States.TaskFailed';
 }
@@ -183,7 +187,11 @@ class TaskTimedOutError extends Error {
 
 /**
  * The Fargate binding: the real container entrypoint (`ecs-tasks/main.ts`) as a child process,
- * with the container-override environment of the task's parameters. Killed at the state's timeout.
+ * with the container-override environment of the task's parameters (which, as in ECS, override the
+ * task definition's: PIPELINE_CONFIG, TABLES_CONFIG). It resolves or fails with the ECS task
+ * description Step Functions would report (`ecsTaskDescription`), so the state machine classifies
+ * a local failure by the container's exit code exactly as a deployed one; on success the
+ * container's output line is added as `Output` (local only). Killed at the state's timeout.
  */
 function ecsChildProcess(config: LoadedConfig, timeoutSeconds: number): TaskHandler {
   return (input) =>
@@ -216,31 +224,36 @@ function ecsChildProcess(config: LoadedConfig, timeoutSeconds: number): TaskHand
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stdout = '';
-      let stderr = '';
       child.stdout.on('data', (d) => {
         stdout += String(d);
       });
-      child.stderr.on('data', (d) => {
-        stderr += String(d);
-      });
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new TaskTimedOutError('the Fargate task exceeded its timeout'));
-      }, timeoutSeconds * 1000);
-      child.on('exit', (code, signal) => {
+      // Drained, not read: in ECS the container's stderr goes to its log, not to Step Functions.
+      child.stderr.resume();
+      const stopped = (outcome: LocalTaskOutcome) => {
         clearTimeout(timer);
-        if (code === 0) {
+        const description = ecsTaskDescription(input, outcome);
+        const exitCode = (description.Containers as { ExitCode?: number }[])[0]?.ExitCode;
+        if (exitCode === 0) {
           const last = stdout.trim().split('\n').pop() ?? '{}';
-          resolve({ StopCode: 'EssentialContainerExited', Output: safeJson(last) });
-          return;
+          resolve({ ...description, Output: safeJson(last) });
+        } else {
+          reject(new TaskFailedError(JSON.stringify(description)));
         }
-        const failure = safeJson(stderr.trim().split('\n').pop() ?? '') as { errorType?: string };
-        reject(
-          new TaskFailedError(
-            `the Fargate task failed (${signal ? `killed by ${signal}` : `exit code ${code}`}, ${failure.errorType ?? 'no error class'})`,
-          ),
-        );
-      });
+      };
+      // The engine's own TimeoutSeconds fails the state first (a real States.Timeout, which the
+      // task's Catch does not take); a moment later the abandoned task is stopped, as ECS would.
+      const timer = setTimeout(
+        () => {
+          child.kill('SIGKILL');
+          reject(new TaskTimedOutError('the Fargate task exceeded its timeout'));
+        },
+        timeoutSeconds * 1000 + 1000,
+      );
+      // The process could not be started: as a task whose container never ran.
+      child.on('error', (error: NodeJS.ErrnoException) =>
+        stopped({ failedToStart: `CannotStartContainerError: ${error.code ?? 'spawn failed'}` }),
+      );
+      child.on('exit', (exitCode, signal) => stopped({ exitCode, signal }));
     });
 }
 

@@ -145,18 +145,27 @@ describe('the CDK stack composes its constructs', () => {
   });
 
   it('starts the state machine on schedule and alarms into the alert topic', () => {
-    const { machine, topic } = ids();
+    const { machine, topic, functions } = ids();
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Target: Match.objectLike({ Arn: { Ref: machine } }),
     });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4);
+    // Five on the runs (failed, timed out, aborted, near the deadline, never started), and
+    // errors and throttles of each of the three functions.
+    expect(alarms).toHaveLength(5 + 2 * 3);
+    const dimensions = new Set<string>();
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
-      expect(alarm.Properties.Dimensions).toEqual([
-        { Name: 'StateMachineArn', Value: { Ref: machine } },
-      ]);
+      dimensions.add(JSON.stringify(alarm.Properties.Dimensions));
     }
+    expect([...dimensions].sort()).toEqual(
+      [
+        [{ Name: 'StateMachineArn', Value: { Ref: machine } }],
+        ...functions.map((id) => [{ Name: 'FunctionName', Value: { Ref: id } }]),
+      ]
+        .map((d) => JSON.stringify(d))
+        .sort(),
+    );
     expect(template.toJSON().Outputs).toMatchObject({
       StateMachineArn: { Value: { Ref: machine } },
       TopicArn: { Value: { Ref: topic } },
@@ -223,7 +232,7 @@ describe('the state machine definition', () => {
       expect(String(state(`Lambda${stage}`).Resource)).toMatch(/^arn:aws:lambda:/);
     }
     expect(state('ChooseRunner')).toMatchObject({
-      Choices: [{ Variable: '$.item.runner', StringEquals: 'fargate', Next: 'FargateExtract' }],
+      Choices: [{ Variable: '$.item.runner', StringEquals: 'fargate', Next: 'ExtractOnFargate' }],
       Default: 'LambdaExtract',
     });
   });
@@ -249,7 +258,8 @@ describe('the state machine definition', () => {
     expect(state('LambdaExtract').Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ExtractFailed' },
     ]);
-    expect(state('FargateLoad').Catch).toEqual([
+    // On Fargate the Parallel around the task catches (the task's own Catch classifies).
+    expect(state('LoadOnFargate').Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'LoadFailed' },
     ]);
   });
