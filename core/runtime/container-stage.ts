@@ -1,5 +1,6 @@
 import { decodeStageEnvironment } from '../../contract/container-environment';
 import { EtlError, isTransient } from '../../contract/errors';
+import type { StageOutput } from '../../contract/stage';
 import { createRunStageHandler, type HandlerContext } from './handlers';
 
 /**
@@ -10,7 +11,10 @@ import { createRunStageHandler, type HandlerContext } from './handlers';
  */
 export async function runContainerStage(
   env: NodeJS.ProcessEnv,
-  context: HandlerContext,
+  context: HandlerContext & {
+    /** Handed the stage's output before it is written (the adapter's metrics): a throw fails the stage. */
+    onOutput?: (output: StageOutput) => void;
+  },
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
 ): Promise<number> {
   const input = decodeStageEnvironment(env);
@@ -20,6 +24,7 @@ export async function runContainerStage(
   for (let attempt = 1; ; attempt++) {
     try {
       const output = await handler(input);
+      context.onOutput?.(output);
       process.stdout.write(`${JSON.stringify(output)}\n`);
       return 0;
     } catch (error) {
