@@ -12,7 +12,8 @@ export interface RunStatus {
     table: string;
     stage: string;
     status: string;
-    rows: number;
+    /** Null where the history does not say: a Fargate stage, a failed or running one. */
+    rows: number | null;
     durationMs: number;
     errorClass: string | null;
   }[];

@@ -85,7 +85,7 @@ function printStatus(status: RunStatus): void {
   if (status.latest.length === 0) return;
   const tables = new Map<
     string,
-    { status: string; rows: Record<string, number>; ms: number; error: string }
+    { status: string; rows: Record<string, number | null>; ms: number; error: string }
   >();
   for (const s of status.latest) {
     const t = tables.get(s.table) ?? { status: 'succeeded', rows: {}, ms: 0, error: '' };
@@ -110,8 +110,8 @@ function printStatus(status: RunStatus): void {
     ...style,
   });
   for (const [name, t] of tables) {
-    const rows = (stage: string) =>
-      t.rows[stage] === undefined ? '' : (t.rows[stage] as number).toLocaleString('en-US');
+    // Blank where the stage did not run, or its rows are not known (a Fargate stage in AWS).
+    const rows = (stage: string) => t.rows[stage]?.toLocaleString('en-US') ?? '';
     table.push([
       name,
       t.status,

@@ -1,6 +1,7 @@
 import type { PipelineConfig } from '../../config/schema';
 import { decodeStageEnvironment } from '../../contract/container-environment';
-import { EtlError, isTransient } from '../../contract/errors';
+import { ConfigError, EtlError, isTransient } from '../../contract/errors';
+import type { StageInput, StageOutput } from '../../contract/stage';
 import { createRunStageHandler, type HandlerContext } from './handlers';
 
 /**
@@ -45,22 +46,42 @@ const realClock: ContainerClock = {
  */
 export async function runContainerStage(
   env: NodeJS.ProcessEnv,
-  context: HandlerContext,
+  context: HandlerContext & {
+    /** Handed the stage's output before it is written (the adapter's metrics): a throw fails the stage. */
+    onOutput?: (output: StageOutput) => void;
+  },
   clock: ContainerClock = realClock,
 ): Promise<number> {
-  const input = decodeStageEnvironment(env);
+  let input: StageInput;
+  try {
+    input = decodeStageEnvironment(env);
+  } catch {
+    // A task started without a valid stage input: the same one-line failure as any terminal error.
+    return reportFailure(new ConfigError('the container environment is not a stage input'));
+  }
   const config = await context.config();
   const handler = createRunStageHandler(context);
-  const outcome = await retryWithinDeadline(() => handler(input), {
-    policy: containerRetryPolicy(config, input.stage),
-    clock,
-    onRetry: (fields) => context.logger.warn('transient error, retrying', fields),
-  });
+  const outcome = await retryWithinDeadline(
+    async () => {
+      const output = await handler(input);
+      context.onOutput?.(output);
+      return output;
+    },
+    {
+      policy: containerRetryPolicy(config, input.stage),
+      clock,
+      onRetry: (fields) => context.logger.warn('transient error, retrying', fields),
+    },
+  );
   if (outcome.ok) {
     process.stdout.write(`${JSON.stringify(outcome.value)}\n`);
     return CONTAINER_EXIT.ok;
   }
-  const { error } = outcome;
+  return reportFailure(outcome.error);
+}
+
+/** The failure line on stderr (error class and our PHI-free message only) and the exit code. */
+function reportFailure(error: unknown): number {
   const errorType = error instanceof Error ? error.name : 'Error';
   const errorMessage = error instanceof EtlError ? error.message : 'unexpected error';
   process.stderr.write(`${JSON.stringify({ errorType, errorMessage })}\n`);

@@ -1,14 +1,14 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { StageOutput } from '../../contract/stage';
 import {
   contextFromEnvironment,
   createRunStageHandler,
   StageSessionPool,
 } from '../../core/runtime';
+import { publishStageMetrics, stageMetrics } from '../../ecs-tasks/stage-metrics';
 import { powertoolsLogger } from './powertools-logger';
 import { readJsonSecret } from './secrets';
 
-const metrics = new Metrics({ namespace: 'OpenDentalEtl', serviceName: 'etl-stage' });
+const metrics = stageMetrics();
 const runStage = createRunStageHandler({
   ...contextFromEnvironment(process.env, readJsonSecret),
   logger: powertoolsLogger('etl-stage'),
@@ -21,14 +21,4 @@ export async function handler(event: unknown): Promise<StageOutput> {
   const output = await runStage(event);
   publishStageMetrics(metrics, output);
   return output;
-}
-
-export function publishStageMetrics(target: Metrics, output: StageOutput): void {
-  target.addDimensions({ table: output.table, stage: output.stage });
-  target.addMetric('Rows', MetricUnit.Count, output.rows);
-  target.addMetric('Bytes', MetricUnit.Bytes, output.bytes);
-  target.addMetric('Duration', MetricUnit.Milliseconds, output.durationMs);
-  for (const [kind, count] of Object.entries(output.conversions))
-    target.addMetric(`Conversions_${kind}`, MetricUnit.Count, count);
-  target.publishStoredMetrics();
 }

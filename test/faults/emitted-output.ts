@@ -1,6 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { StageOutput } from '../../contract/stage';
-import { publishStageMetrics } from '../../lambdas/aws/run-stage';
+import { publishStageMetrics } from '../../ecs-tasks/stage-metrics';
 
 /**
  * Canary values: planted in patient names, SSNs, e-mails and clinical notes, and used as the

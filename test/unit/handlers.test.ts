@@ -136,7 +136,7 @@ describe('alerts', () => {
 describe('stage metrics (EMF)', () => {
   it('publish rows, bytes, duration and conversions per table and stage, and no values', async () => {
     const { Metrics } = await import('@aws-lambda-powertools/metrics');
-    const { publishStageMetrics } = await import('../../lambdas/aws/run-stage');
+    const { publishStageMetrics } = await import('../../ecs-tasks/stage-metrics');
     const lines: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       lines.push(String(chunk));
