@@ -5,8 +5,9 @@ import { publishStageMetrics, stageMetrics } from './stage-metrics';
 /**
  * The Fargate task's entry (in AWS, and as the local runner's child process): one stage of one
  * table, its input in the container environment, its configuration from the environment and
- * Secrets Manager. The exit code is the outcome: 0 ok, 1 failed. Its stage metrics are the Lambda
- * stage's: one EMF line on stdout, which the awslogs driver ships to CloudWatch Logs.
+ * Secrets Manager. The exit code is the outcome: 0 ok, 75 gave up on a transient error (the state
+ * machine relaunches the task), 1 failed. Its stage metrics are the Lambda stage's: one EMF line
+ * on stdout, which the awslogs driver ships to CloudWatch Logs.
  */
 if (process.env.ETL_EXIT_WITH_PARENT === '1') {
   // Run locally as a child: if the runner dies (even by SIGKILL), its end of stdin closes; stop too,

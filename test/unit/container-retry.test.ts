@@ -106,3 +106,34 @@ describe('the container’s retries', () => {
     expect(clock.waits).toEqual([]);
   });
 });
+
+describe('a container started without a stage input', () => {
+  it('fails with one ConfigError line and a terminal exit, not a crash', async () => {
+    const { runContainerStage, CONTAINER_EXIT } = await import(
+      '../../core/runtime/container-stage'
+    );
+    const { silentLogger } = await import('../../core/logging/logger');
+    const lines: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const code = await runContainerStage(
+        { ETL_TABLE: 'patient; DROP TABLE x' },
+        {
+          config: async () => PipelineConfigSchema.parse({}),
+          overrides: async () => ({}),
+          logger: silentLogger,
+        },
+      );
+      expect(code).toBe(CONTAINER_EXIT.failed);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      { errorType: 'ConfigError', errorMessage: 'the container environment is not a stage input' },
+    ]);
+  });
+});
