@@ -10,10 +10,13 @@ import { silentLogger } from '../core/logging/logger';
 import { ensureRunHistory } from '../core/pipeline/run-history';
 import { holdLocalRunLock } from '../core/pipeline/run-lock';
 import { createPlanHandler } from '../core/runtime';
-import { type LocalRunResult, runLocally } from '../infra/local/local-runner';
+import { type LocalRunOptions, type LocalRunResult, runLocally } from '../infra/local/local-runner';
 import { describeError, EXIT, exitCodeFor, exitCodeForErrorName } from './exit-codes';
 import { localAlertSink } from './local-alerts';
 import { type Progress, plainProgress, terminalProgress } from './progress';
+
+/** How the local run starts its Fargate tasks (`run --fargate-runner`). */
+export type RunnerOptions = Pick<LocalRunOptions, 'fargateTask'>;
 
 /**
  * `run --target local`: the deployed state machine definition, in-process, with one progress line
@@ -24,9 +27,10 @@ export async function runLocalPipeline(
   input: RunInput,
   progress: Progress = defaultProgress(),
   logsDir = 'logs',
+  runner: RunnerOptions = {},
 ): Promise<number> {
   try {
-    return await runWithProgress(config, input, progress, logsDir);
+    return await runWithProgress(config, input, progress, logsDir, runner);
   } finally {
     progress.stop();
   }
@@ -43,6 +47,7 @@ async function runWithProgress(
   input: RunInput,
   progress: Progress,
   logsDir: string,
+  runner: RunnerOptions,
 ): Promise<number> {
   const out = (line: string) => progress.line(line);
   if (!input.dryRun) {
@@ -64,7 +69,7 @@ async function runWithProgress(
       for (const runId of lock.interrupted)
         out(`Run ${runId} had been killed before it finished: marked interrupted.`);
       try {
-        return await runAndReport(config, input, progress, logsDir);
+        return await runAndReport(config, input, progress, logsDir, runner);
       } finally {
         await lock.release().catch(() => {});
       }
@@ -76,7 +81,7 @@ async function runWithProgress(
       await lockSession.close();
     }
   }
-  return runAndReport(config, input, progress, logsDir);
+  return runAndReport(config, input, progress, logsDir, runner);
 }
 
 async function runAndReport(
@@ -84,6 +89,7 @@ async function runAndReport(
   input: RunInput,
   progress: Progress,
   logsDir: string,
+  runner: RunnerOptions,
 ): Promise<number> {
   const out = (line: string) => progress.line(line);
   const started = Date.now();
@@ -95,6 +101,7 @@ async function runAndReport(
         retentionDays: config.pipeline.monitoring.metrics.retention_days,
       });
   const result: LocalRunResult = await runLocally({
+    ...runner,
     config,
     input,
     logger,

@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, IgnoreMode } from 'aws-cdk-lib';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -133,21 +134,16 @@ export class StageRunners extends Construct {
     this.container = this.taskDefinition.addContainer('stage', {
       image: ecs.ContainerImage.fromAsset(props.rootDir, {
         file: 'ecs-tasks/Dockerfile',
-        exclude: [
-          'node_modules',
-          'cdk.out',
-          '.git',
-          'logs',
-          'bench',
-          'docs',
-          'test',
-          'coverage',
-          '.scratch',
-        ],
+        // The task runs on ARM64: an image built for the deploying machine (x86, mostly) would
+        // not start. The Dockerfile's build stage runs natively, so no emulation is needed.
+        platform: Platform.LINUX_ARM64,
+        // The context is what .dockerignore lets through, read as Docker reads it, so the staged
+        // asset and a `podman build .` of the repository get the same files.
+        ignoreMode: IgnoreMode.DOCKER,
       }),
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'stage', logGroup: taskLogs }),
-      // tsx compiles into a cache: keep the root file system read-only and give it a scratch /tmp.
-      environment: { ...this.environments.task, TSX_DISABLE_CACHE: '1' },
+      environment: this.environments.task,
+      // The root file system is read-only; a scratch volume gives the task a writable /tmp.
       readonlyRootFilesystem: true,
     });
     this.taskDefinition.addVolume({ name: 'scratch' });

@@ -14,6 +14,7 @@ import {
 } from '../../core/runtime';
 import { ROOT_DIR } from '../build-app';
 import { STATE } from '../constructs/etl-state-machine';
+import type { TaskLaunch } from './container-task';
 import { type AslDefinition, allStates, synthesizeDefinition } from './definition';
 import { ecsTaskDescription, type LocalTaskOutcome } from './ecs-task-description';
 
@@ -50,6 +51,8 @@ export interface LocalRunOptions {
   sessionPool?: StageSessionPool;
   /** Execution events (state entered/exited, retries, failures) as they happen. */
   onEvent?: (event: Record<string, unknown>) => void;
+  /** How Fargate tasks start (default: the entrypoint as a child process; or `containerTask`). */
+  fargateTask?: TaskLaunch;
 }
 
 export interface LocalRunResult {
@@ -62,7 +65,8 @@ export interface LocalRunResult {
 /**
  * Runs the very state machine definition the CDK stack deploys, in-process, against the configured
  * databases: Lambda tasks bound to the same handlers, Fargate tasks to the real ECS entrypoint as a
- * child process with the container-override environment, SNS tasks to the local alert sink. It
+ * child process (or its image in a container) with the container-override environment, SNS tasks
+ * to the local alert sink. It
  * refuses to start if any Task state has no local binding (it would call real AWS).
  */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
@@ -87,7 +91,11 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const stage = createRunStageHandler(context);
   for (const s of STAGE_NAMES) {
     bindings[STATE.lambda(s)] = stage;
-    bindings[STATE.ecs(s)] = ecsChildProcess(options.config, timeoutOf(definition, STATE.ecs(s)));
+    bindings[STATE.ecs(s)] = ecsChildProcess(
+      options.config,
+      timeoutOf(definition, STATE.ecs(s)),
+      options.fargateTask ?? entrypointProcess,
+    );
   }
   const unbound = unboundTasks(definition, bindings);
   if (unbound.length > 0) {
@@ -185,15 +193,27 @@ class TaskTimedOutError extends Error {
   override name = 'States.Timeout';
 }
 
+/** The real container entrypoint (`ecs-tasks/main.ts`) as a child process of this one. */
+const entrypointProcess: TaskLaunch = (taskEnvironment) => ({
+  command: process.execPath,
+  args: ['--import', 'tsx', 'ecs-tasks/main.ts'],
+  env: { PATH: process.env.PATH, HOME: process.env.HOME, ...taskEnvironment },
+});
+
 /**
- * The Fargate binding: the real container entrypoint (`ecs-tasks/main.ts`) as a child process,
- * with the container-override environment of the task's parameters (which, as in ECS, override the
- * task definition's: PIPELINE_CONFIG, TABLES_CONFIG). It resolves or fails with the ECS task
- * description Step Functions would report (`ecsTaskDescription`), so the state machine classifies
- * a local failure by the container's exit code exactly as a deployed one; on success the
- * container's output line is added as `Output` (local only). Killed at the state's timeout.
+ * The Fargate binding: the task, started by `launch` (the entrypoint as a child process, or its
+ * image in a container), with the container-override environment of the task's parameters (which,
+ * as in ECS, override the task definition's: PIPELINE_CONFIG, TABLES_CONFIG). It resolves or fails
+ * with the ECS task description Step Functions would report (`ecsTaskDescription`), so the state
+ * machine classifies a local failure by the container's exit code exactly as a deployed one; on
+ * success the container's output line is added as `Output` (local only). Killed at the state's
+ * timeout.
  */
-function ecsChildProcess(config: LoadedConfig, timeoutSeconds: number): TaskHandler {
+function ecsChildProcess(
+  config: LoadedConfig,
+  timeoutSeconds: number,
+  launch: TaskLaunch,
+): TaskHandler {
   return (input) =>
     new Promise((resolve, reject) => {
       const overrides = environmentRecord(
@@ -209,20 +229,15 @@ function ecsChildProcess(config: LoadedConfig, timeoutSeconds: number): TaskHand
       ]) {
         delete c.secret_id;
       }
-      const child = spawn(process.execPath, ['--import', 'tsx', 'ecs-tasks/main.ts'], {
-        cwd: ROOT_DIR,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          PIPELINE_CONFIG: JSON.stringify(local),
-          TABLES_CONFIG: JSON.stringify(config.tables),
-          // The container-override environment: the stage input, by the contract's codec.
-          ...overrides,
-          // The child exits when this pipe closes: a killed local run leaves no task behind.
-          ETL_EXIT_WITH_PARENT: '1',
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
+      const { command, args, env } = launch({
+        PIPELINE_CONFIG: JSON.stringify(local),
+        TABLES_CONFIG: JSON.stringify(config.tables),
+        // The container-override environment: the stage input, by the contract's codec.
+        ...overrides,
+        // The child exits when this pipe closes: a killed local run leaves no task behind.
+        ETL_EXIT_WITH_PARENT: '1',
       });
+      const child = spawn(command, args, { cwd: ROOT_DIR, env, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout.on('data', (d) => {
         stdout += String(d);

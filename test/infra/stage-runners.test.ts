@@ -184,9 +184,7 @@ describe('StageRunners: runtime configuration and secrets', () => {
       ContainerDefinitions: [
         Match.objectLike({
           Environment: Match.arrayWith(
-            Object.entries({ ...runners.environments.task, TSX_DISABLE_CACHE: '1' }).map(
-              ([Name, Value]) => ({ Name, Value }),
-            ),
+            Object.entries(runners.environments.task).map(([Name, Value]) => ({ Name, Value })),
           ),
         }),
       ],
@@ -245,7 +243,6 @@ describe('StageRunners: Fargate', () => {
           Name: 'stage',
           ReadonlyRootFilesystem: true,
           MountPoints: [{ ContainerPath: '/tmp', SourceVolume: 'scratch', ReadOnly: false }],
-          Environment: Match.arrayWith([{ Name: 'TSX_DISABLE_CACHE', Value: '1' }]),
         }),
       ],
     });
@@ -268,6 +265,8 @@ describe('StageRunners: Fargate', () => {
     expect(images).toHaveLength(1);
     const [hash, image] = images[0] ?? [];
     expect(image?.source.dockerFile).toBe('ecs-tasks/Dockerfile');
+    // The task is ARM64: an image built for the deploying machine's platform would not start.
+    expect(image?.source.platform).toBe('linux/arm64');
     expect(JSON.stringify(container.Image)).toContain(`:${hash}`);
     // The build context is the repository without what the image must not carry.
     const context = join(assembly.directory, image?.source.directory ?? '');
