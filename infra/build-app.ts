@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { type LoadedConfig, loadConfig } from '../config/load-config';
+import { applyHistoryBudget } from './limits/history-budget';
 import { acknowledgeFindings } from './nag-acknowledgements';
 import { PipelineStack } from './pipeline-stack';
 
@@ -18,6 +19,12 @@ export interface BuildAppOptions {
    * runner turns it off: it only reads the state machine definition, and the check costs seconds.
    */
   validateTemplates?: boolean;
+  /**
+   * Refuse a configuration that cannot work in AWS: a run that could pass Step Functions'
+   * history limit (default true; docs/deploy.md, Limits). The local runner turns it off: the
+   * limit does not exist locally.
+   */
+  checkAwsLimits?: boolean;
 }
 
 /** The CDK app with the pipeline stack: used by `cdk synth`, the tests and the local runner. */
@@ -37,5 +44,8 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
     env: { region: pipeline.aws.region },
   });
   acknowledgeFindings(stack);
+  if (options.checkAwsLimits ?? true) {
+    applyHistoryBudget(stack, pipeline, tables);
+  }
   return { app, stack };
 }

@@ -20,7 +20,14 @@ export type { AslDefinition, AslState };
 export function synthesizeDefinition(config: LoadedConfig): AslDefinition {
   const outdir = mkdtempSync(join(tmpdir(), 'etl-synth-'));
   try {
-    const { app, stack } = buildApp({ config, bundle: false, outdir, validateTemplates: false });
+    const { app, stack } = buildApp({
+      config,
+      bundle: false,
+      outdir,
+      validateTemplates: false,
+      // Locally there is no history limit: a run may be larger.
+      checkAwsLimits: false,
+    });
     const template = app.synth().getStackByName(stack.stackName).template as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };
