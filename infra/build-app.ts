@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { type LoadedConfig, loadConfig } from '../config/load-config';
+import { assertEnvironmentSizes } from './limits/environment-size';
 import { applyHistoryBudget } from './limits/history-budget';
 import { acknowledgeFindings } from './nag-acknowledgements';
 import { PipelineStack } from './pipeline-stack';
@@ -21,8 +22,8 @@ export interface BuildAppOptions {
   validateTemplates?: boolean;
   /**
    * Refuse a configuration that cannot work in AWS: a run that could pass Step Functions'
-   * history limit (default true; docs/deploy.md, Limits). The local runner turns it off: the
-   * limit does not exist locally.
+   * history limit, an environment over Lambda's 4 KB (default true; docs/deploy.md, Limits).
+   * The local runner turns it off: neither limit exists locally.
    */
   checkAwsLimits?: boolean;
 }
@@ -46,6 +47,7 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
   acknowledgeFindings(stack);
   if (options.checkAwsLimits ?? true) {
     applyHistoryBudget(stack, pipeline, tables);
+    assertEnvironmentSizes(stack);
   }
   return { app, stack };
 }

@@ -25,7 +25,7 @@ export function synthesizeDefinition(config: LoadedConfig): AslDefinition {
       bundle: false,
       outdir,
       validateTemplates: false,
-      // Locally there is no history limit: a run may be larger.
+      // Locally there is no history limit and no 4 KB environment: a run may be larger.
       checkAwsLimits: false,
     });
     const template = app.synth().getStackByName(stack.stackName).template as {
