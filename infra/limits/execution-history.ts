@@ -18,8 +18,9 @@ import { decideRule, iterationInput } from './choice-rules';
  *   iteration's states, `MapIterationSucceeded|Failed`, then `MapStateSucceeded`, `MapStateExited`;
  * - distributed Map: `MapStateEntered, MapStateStarted, MapRunStarted, MapRunSucceeded,
  *   MapStateSucceeded, MapStateExited`; each item runs as a child execution with its own history;
- * - Parallel: `ParallelStateEntered, ParallelStateStarted`, every branch, `ParallelStateSucceeded,
- *   ParallelStateExited`.
+ * - Parallel: `ParallelStateEntered, ParallelStateStarted`, every branch, `ParallelStateSucceeded`
+ *   (counted, though recorded histories may omit it: the count is an upper bound),
+ *   `ParallelStateExited`.
  * Each retrier counts its own attempts (`MaxAttempts`, default 3), so a state may be retried the
  * sum of its retriers' `MaxAttempts`; a Map or Parallel state that is retried runs again whole.
  */
