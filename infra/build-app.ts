@@ -4,6 +4,8 @@ import { App } from 'aws-cdk-lib';
 import { type LoadedConfig, loadConfig } from '../config/load-config';
 import type { PipelineConfig } from '../config/schema';
 import { ConfigError } from '../contract/errors';
+import { assertEnvironmentSizes } from './limits/environment-size';
+import { applyHistoryBudget } from './limits/history-budget';
 import { acknowledgeFindings } from './nag-acknowledgements';
 import { PipelineStack } from './pipeline-stack';
 
@@ -28,6 +30,12 @@ export interface BuildAppOptions {
    * state machine definition only).
    */
   placeholderAccount?: string;
+  /**
+   * Refuse a configuration that cannot work in AWS: a run that could pass Step Functions'
+   * history limit, an environment over Lambda's 4 KB (default true; docs/deploy.md, Limits).
+   * The local runner turns it off: neither limit exists locally.
+   */
+  checkAwsLimits?: boolean;
 }
 
 /** The CDK app with the pipeline stack: used by `cdk synth`, the tests and the local runner. */
@@ -48,6 +56,10 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
     env: { region: pipeline.aws.region, account: stackAccount(pipeline, env, options) },
   });
   acknowledgeFindings(stack, stack.pipeline.stateMachine);
+  if (options.checkAwsLimits ?? true) {
+    applyHistoryBudget(stack, pipeline, tables);
+    assertEnvironmentSizes(stack);
+  }
   return { app, stack };
 }
 

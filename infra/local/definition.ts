@@ -3,15 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../../config/load-config';
 import { buildApp } from '../build-app';
+import {
+  type AslDefinition,
+  type AslState,
+  PLACEHOLDER_ACCOUNT,
+  resolveDefinitionString,
+} from '../limits/resolve-definition';
 
-/** Amazon States Language, as plain JSON. */
-export type AslDefinition = { StartAt: string; States: Record<string, AslState> } & Record<
-  string,
-  unknown
->;
-export type AslState = Record<string, unknown> & { Type: string };
-
-const ACCOUNT = '123456789012';
+export type { AslDefinition, AslState };
 
 /**
  * Synthesizes the stack (no bundling: only the template is needed) and resolves the state
@@ -27,7 +26,9 @@ export function synthesizeDefinition(config: LoadedConfig): AslDefinition {
       bundle: false,
       outdir,
       validateTemplates: false,
-      placeholderAccount: ACCOUNT,
+      placeholderAccount: PLACEHOLDER_ACCOUNT,
+      // Locally there is no history limit and no 4 KB environment: a run may be larger.
+      checkAwsLimits: false,
     });
     const template = app.synth().getStackByName(stack.stackName).template as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -36,53 +37,13 @@ export function synthesizeDefinition(config: LoadedConfig): AslDefinition {
       (r) => r.Type === 'AWS::StepFunctions::StateMachine',
     );
     if (!machine) throw new Error('the stack has no state machine');
-    const region = config.pipeline.aws.region;
-    return JSON.parse(
-      resolveIntrinsics(machine.Properties.DefinitionString, template.Resources, region),
-    ) as AslDefinition;
+    return resolveDefinitionString(
+      machine.Properties.DefinitionString,
+      template.Resources,
+      config.pipeline.aws.region,
+    );
   } finally {
     rmSync(outdir, { recursive: true, force: true });
-  }
-}
-
-function resolveIntrinsics(
-  value: unknown,
-  resources: Record<string, { Type: string }>,
-  region: string,
-): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, unknown>;
-  if (Array.isArray(v['Fn::Join'])) {
-    const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map((p) => resolveIntrinsics(p, resources, region)).join(separator);
-  }
-  if (typeof v.Ref === 'string') {
-    const pseudo: Record<string, string> = {
-      'AWS::Partition': 'aws',
-      'AWS::Region': region,
-      'AWS::AccountId': ACCOUNT,
-    };
-    return pseudo[v.Ref] ?? placeholderArn(v.Ref, resources[v.Ref]?.Type, region);
-  }
-  if (Array.isArray(v['Fn::GetAtt'])) {
-    const [id] = v['Fn::GetAtt'] as [string, string];
-    return placeholderArn(id, resources[id]?.Type, region);
-  }
-  throw new Error(`cannot resolve ${Object.keys(v).join(', ')} in the state machine definition`);
-}
-
-function placeholderArn(id: string, type: string | undefined, region: string): string {
-  switch (type) {
-    case 'AWS::Lambda::Function':
-      return `arn:aws:lambda:${region}:${ACCOUNT}:function:${id}`;
-    case 'AWS::SNS::Topic':
-      return `arn:aws:sns:${region}:${ACCOUNT}:${id}`;
-    case 'AWS::ECS::Cluster':
-      return `arn:aws:ecs:${region}:${ACCOUNT}:cluster/${id}`;
-    case 'AWS::ECS::TaskDefinition':
-      return `arn:aws:ecs:${region}:${ACCOUNT}:task-definition/${id}:1`;
-    default:
-      return id;
   }
 }
 

@@ -1,0 +1,109 @@
+import type { LoadedConfig } from '../../../config/load-config';
+import { type PipelineConfig, type TablesConfig, TablesConfigSchema } from '../../../config/schema';
+import type { PlannedTable, RunPlan } from '../../../contract/stage';
+import { openMysql } from '../../../core/db/mysql-adapter';
+import { createTableStatements } from '../../../core/demo/seed-clinic';
+import { odSchema, realClinicRowCounts } from '../../../core/opendental/reference';
+import { planRun } from '../../../core/pipeline/plan-run';
+import { chooseRunner } from '../../../core/pipeline/table-plan';
+import { adminMysql, dropMysqlDatabases, LOCAL_MYSQL } from '../../helpers/local-databases';
+
+/**
+ * A MariaDB database with the 422 tables of the OpenDental schema (empty), and `extraTables` more
+ * of a clinic's own (`custom_report_1`, …). Drop it with `dropMysqlDatabases`.
+ */
+export async function createOpenDentalDatabase(database: string, extraTables = 0): Promise<void> {
+  const admin = await adminMysql();
+  try {
+    await dropMysqlDatabases(admin, database);
+    await admin.execute(`CREATE DATABASE ${database} CHARACTER SET utf8`);
+    await admin.execute(`USE ${database}`);
+    await admin.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
+    for (const sql of createTableStatements()) await admin.execute(sql);
+    for (let i = 1; i <= extraTables; i++) {
+      await admin.execute(
+        `CREATE TABLE custom_report_${i} (ReportNum bigint NOT NULL PRIMARY KEY, Body text)`,
+      );
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
+ * The real clinic's plan as the Plan step emits it: `planRun` over `database` (see
+ * {@link createOpenDentalDatabase}; only its OpenDental tables are kept) with the repository's
+ * pipeline.yml and tables.yml. The database is empty, so each table's `estimatedRows` and `runner`
+ * are then set as the Plan sets them from the real clinic's statistics.
+ */
+export async function realClinicPlan(config: LoadedConfig, database: string): Promise<RunPlan> {
+  const source = await openMysql({ ...LOCAL_MYSQL, database }, { label: 'source', readOnly: true });
+  try {
+    const plan = await planRun(
+      source,
+      sourcePipeline(config, database),
+      config.tables,
+      {},
+      new Date('2025-03-01T06:00:00Z'),
+    );
+    const tables = plan.tables.filter((t) => t.table in odSchema);
+    return { ...plan, tables: tables.map((t) => withRealStatistics(t, config)) };
+  } finally {
+    await source.close();
+  }
+}
+
+/** The repository's pipeline configuration with `database` as the source. */
+export function sourcePipeline(config: LoadedConfig, database: string): PipelineConfig {
+  const pipeline = structuredClone(config.pipeline);
+  pipeline.connections.source = { ...pipeline.connections.source, ...LOCAL_MYSQL, database };
+  return pipeline;
+}
+
+function withRealStatistics(table: PlannedTable, config: LoadedConfig): PlannedTable {
+  const real = realClinicRowCounts.tables[table.table] ?? { rows: 0, size_mb: 0 };
+  const statistics = { estimatedRows: real.rows, bytes: Math.round(real.size_mb * 1024 * 1024) };
+  return {
+    ...table,
+    estimatedRows: statistics.estimatedRows,
+    runner: config.tables[table.table]?.runner ?? chooseRunner(statistics, config.pipeline.runners),
+  };
+}
+
+/**
+ * A plan of `count` items (room for several clinics): the real clinic's tables again and again,
+ * each copy's names suffixed as a second clinic's would be (`patient_2`), everything else alike.
+ */
+export function scaledPlan(plan: RunPlan, count: number): RunPlan {
+  const n = plan.tables.length;
+  const tables = Array.from({ length: count }, (_, i) => {
+    const t = plan.tables[i % n] as PlannedTable;
+    const copy = Math.floor(i / n);
+    return copy === 0 ? t : { ...t, table: `${t.table}_${copy + 1}`, priority: i + 1 };
+  });
+  return { ...plan, tables };
+}
+
+/**
+ * A tables.yml a clinic could grow into: overrides for `count` of the real clinic's tables, largest
+ * first: the big ones tuned (priority, batch size, Fargate), temporary tables excluded, the rest
+ * given a priority or a strategy.
+ */
+export function largeTablesConfig(count: number): TablesConfig['tables'] {
+  const names = Object.entries(realClinicRowCounts.tables)
+    .filter(([name]) => name in odSchema)
+    .sort((a, b) => b[1].rows - a[1].rows)
+    .slice(0, count);
+  const overrides = names.map(([name, real], i) => {
+    if (/^(tmp|temp)/.test(name)) return [name, { exclude: true }];
+    if (real.rows >= 200_000)
+      return [name, { priority: i + 1, batch_size: 20_000, runner: 'fargate' }];
+    return [name, i % 3 === 0 ? { strategy: 'reconcile' } : { priority: 100 + i }];
+  });
+  return TablesConfigSchema.parse({ tables: Object.fromEntries(overrides) }).tables;
+}
+
+/** UTF-8 bytes of a value as Step Functions measures a state's input or output. */
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
