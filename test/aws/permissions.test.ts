@@ -51,13 +51,13 @@ describe.each([
     expect([...new Set(s.machine.ecsTasks.map((t) => t.stage))].sort()).toEqual(
       [...STAGE_NAMES].sort(),
     );
-    expect(s.runners.problems).toEqual([]);
+    expect(s.secrets.problems).toEqual([]);
     const invoked = new Set(s.machine.lambdaTasks.map((t) => t.functionArn));
     const roles = [...invoked].map((arn) => {
       const id = s.resolver.idOf('AWS::Lambda::Function', arn, 'Arn');
       return s.resolver.properties(id).Role as string;
     });
-    for (const role of roles) expect(s.runners.secretsUsed.get(role)?.size).toBeGreaterThan(0);
+    for (const role of roles) expect(s.secrets.used.get(role)?.size).toBeGreaterThan(0);
   });
 
   it('lets the state machine invoke its functions, run its Fargate tasks and publish through the topic key', async () => {
@@ -65,11 +65,11 @@ describe.each([
   });
 
   it('lets each function read the secrets its code uses, send dead letters, log, trace and join its VPC', async () => {
-    expect(await denials(s.runners.functions)).toEqual([]);
+    expect(await denials(s.functions)).toEqual([]);
   });
 
   it('lets the Fargate task role read its secrets and the execution role pull the image and log', async () => {
-    expect(await denials(s.runners.tasks)).toEqual([]);
+    expect(await denials(s.tasks)).toEqual([]);
   });
 
   it('lets the scheduler start the state machine', async () => {
@@ -93,7 +93,7 @@ describe.each([
     const forbidden = await forbiddenSecretAccesses(
       s.store.roleArns(),
       s.catalog.all(),
-      s.runners.secretsUsed,
+      s.secrets.used,
     );
     expect(forbidden.length).toBeGreaterThan(0);
     expect(await allowedButForbidden(s.store, unique(forbidden), ACCOUNT)).toEqual([]);

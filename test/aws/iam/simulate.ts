@@ -30,14 +30,28 @@ const ENCRYPTION_CONTEXT = /^kms:EncryptionContext:/i;
  * is taken again, without re-validation, from the same already validated policies and the full
  * context, so an encryption-context condition in a key policy is evaluated as AWS does.
  */
-export async function decide(store: PolicyStore, access: Access, account: string) {
+export async function decide(
+  store: PolicyStore,
+  access: Access,
+  account: string,
+): Promise<Decision> {
   const resourcePolicy = store.resourcePolicy(access.action, access.resource);
+  const role = /^arn:aws:iam::\d+:role\/(.+)$/.exec(access.principal);
   const simulation: Simulation = {
     request: {
-      principal: access.principal,
+      // A role calls as a session of it, with the principal keys AWS always sends.
+      principal: role
+        ? `arn:aws:sts::${account}:assumed-role/${role[1]}/simulated`
+        : access.principal,
       action: access.action,
       resource: { resource: access.resource, accountId: account },
-      contextVariables: { 'aws:SecureTransport': 'true', ...access.context },
+      contextVariables: {
+        'aws:SecureTransport': 'true',
+        ...(role
+          ? { 'aws:PrincipalArn': access.principal, 'aws:PrincipalAccount': account }
+          : { 'aws:PrincipalServiceName': access.principal }),
+        ...access.context,
+      },
     },
     identityPolicies: store.identityPolicies(access.principal),
     serviceControlPolicies: [],

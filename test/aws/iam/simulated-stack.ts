@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../../../config/load-config';
 import { buildApp } from '../../../infra/build-app';
+import { functionPaths } from './function-paths';
 import { PolicyStore } from './policy-store';
-import { type RunnerPaths, runnerPaths } from './runner-paths';
 import { SecretCatalog } from './secret-catalog';
+import { SecretUsage } from './secret-usage';
 import { ServiceRules } from './service-rules';
 import type { Access } from './simulate';
 import { type StateMachinePaths, stateMachinePaths } from './state-machine-paths';
+import { taskPaths } from './task-paths';
 import { type CfnTemplate, TemplateResolver } from './template-resolver';
 
 /** The fake account every simulated ARN lives in. */
@@ -20,8 +22,14 @@ export interface SimulatedStack {
   store: PolicyStore;
   rules: ServiceRules;
   catalog: SecretCatalog;
+  /** The state machine's calls, and the Lambda and Fargate tasks of its definition. */
   machine: StateMachinePaths;
-  runners: RunnerPaths;
+  /** What the Lambda functions call (and Lambda assuming their roles). */
+  functions: Access[];
+  /** What the Fargate tasks' execution and task roles call (and ECS assuming them). */
+  tasks: Access[];
+  /** The secrets each role's code uses, and what could not be derived. */
+  secrets: SecretUsage;
 }
 
 /**
@@ -41,8 +49,11 @@ export async function simulatedStack(config: LoadedConfig): Promise<SimulatedSta
     const rules = new ServiceRules(resolver);
     const catalog = new SecretCatalog(resolver);
     const machine = stateMachinePaths(resolver, rules);
-    const runners = await runnerPaths(resolver, rules, catalog, config.pipeline, machine);
-    return { resolver, store: new PolicyStore(resolver), rules, catalog, machine, runners };
+    const secrets = new SecretUsage(rules, catalog, config.pipeline);
+    const functions = await functionPaths(resolver, rules, secrets, machine);
+    const tasks = await taskPaths(resolver, rules, secrets, machine);
+    const store = new PolicyStore(resolver);
+    return { resolver, store, rules, catalog, machine, functions, tasks, secrets };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
