@@ -179,7 +179,7 @@ export function printPlan(plan: RunPlan, out: (line: string) => void): void {
   );
   for (const t of plan.tables) {
     out(
-      `${String(t.priority).padEnd(9)}${t.table.padEnd(28)}${t.estimatedRows.toLocaleString('en-US').padStart(11)}  ${t.runner.padEnd(8)}${(t.mode === 'full' ? 'full (--force)' : 'incremental').padEnd(12)}${t.strategy} (${t.strategyReason})`,
+      `${String(t.priority ?? '').padEnd(9)}${t.table.padEnd(28)}${(t.estimatedRows ?? 0).toLocaleString('en-US').padStart(11)}  ${t.runner.padEnd(8)}${(t.mode === 'full' ? 'full (--force)' : 'incremental').padEnd(12)}${t.strategy} (${t.strategyReason})`,
     );
   }
 }

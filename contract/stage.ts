@@ -69,16 +69,23 @@ export const RunInputSchema = z.strictObject({
 });
 export type RunInput = z.infer<typeof RunInputSchema>;
 
-/** One item of the Map: a table with everything its stage tasks are started with. */
+/**
+ * One item of the Map: a table with everything its stage tasks are started with. The items of a
+ * run stay small (the Plan's output must fit Step Functions' 256 KB with 2,000 items); a dry run's
+ * plan, which nothing runs, also says why (priority, strategy reason, estimated rows).
+ */
 export const PlannedTableSchema = z.strictObject({
   table: z.string().regex(IDENTIFIER),
-  priority: z.number().int(),
   runner: RunnerSchema,
   strategy: StrategySchema,
-  strategyReason: z.string(),
-  estimatedRows: z.number().min(0),
   mode: ModeSchema,
   reconcile: z.boolean(),
+  /** Dry runs only: lower runs first. */
+  priority: z.number().int().optional(),
+  /** Dry runs only: why this strategy. */
+  strategyReason: z.string().optional(),
+  /** Dry runs only. */
+  estimatedRows: z.number().min(0).optional(),
 });
 export type PlannedTable = z.infer<typeof PlannedTableSchema>;
 

@@ -114,3 +114,25 @@ export function acknowledgeVersionWildcards(
     reason,
   });
 }
+
+/**
+ * The distributed Map runs each table as a child execution of the state machine itself: CDK
+ * grants describing and stopping those executions by the state machine's own execution ARNs,
+ * `execution:<name>:*` (and `/*:*` for a map run's children), which cdk-nag reports as wildcards.
+ */
+export function acknowledgeChildExecutions(
+  stateMachine: IConstruct,
+  stateMachineLogicalId: string,
+  /** As cdk-nag prints them: the stack's own, or `<AWS::AccountId>` for an account-agnostic stack. */
+  where: { region: string; account: string },
+): void {
+  const name = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stateMachineLogicalId}"}]}]}`;
+  const reason =
+    'Only the executions of this state machine: its distributed Map runs each table as a child execution, which it must describe and stop.';
+  for (const suffix of [':*', '/*:*']) {
+    Validations.of(stateMachine).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${where.region}:${where.account}:execution:${name}${suffix}]`,
+      reason,
+    });
+  }
+}

@@ -4,6 +4,7 @@ import {
   Duration,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,7 +27,7 @@ import {
 } from './constructs/pipeline-log-group';
 import { Secrets } from './constructs/secrets';
 import { StageRunners } from './constructs/stage-runners';
-import { acknowledgeVersionWildcards } from './nag-acknowledgements';
+import { acknowledgeChildExecutions, acknowledgeVersionWildcards } from './nag-acknowledgements';
 
 export interface PipelineStackProps extends StackProps {
   config: PipelineConfig;
@@ -119,6 +120,10 @@ export class PipelineStack extends Stack {
       [runners.planFunction, runners.stageFunction, runners.summarizeFunction].map(logicalId),
       logicalId(runners.taskDefinition),
     );
+    acknowledgeChildExecutions(machine, logicalId(machine), {
+      region: this.region,
+      account: Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account,
+    });
 
     this.schedule = new NightlySchedule(this, 'NightlySchedule', {
       stateMachine: machine,

@@ -67,19 +67,21 @@ export async function planRun(
   const plans = planTables(discovery, config, overrides).filter(
     (p) => requested.length === 0 || requested.includes(p.table),
   );
+  const dryRun = input.dryRun ?? false;
   return {
     runId: input.runId ?? `run-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`,
     parallel: input.parallel ?? config.general.parallel_jobs,
-    dryRun: input.dryRun ?? false,
+    dryRun,
     tables: plans.map((p) => ({
       table: p.table,
-      priority: p.priority,
       runner: p.runner,
       strategy: p.strategy,
-      strategyReason: p.strategyReason,
-      estimatedRows: p.estimatedRows,
       mode: input.force ? 'full' : 'incremental',
       reconcile: input.reconcile ?? false,
+      // What a person reads in a dry run; a run's items carry only what its tasks need.
+      ...(dryRun
+        ? { priority: p.priority, strategyReason: p.strategyReason, estimatedRows: p.estimatedRows }
+        : {}),
     })),
   };
 }

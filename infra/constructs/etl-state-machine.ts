@@ -190,20 +190,27 @@ export class EtlStateMachine extends Construct {
       .when(sfn.Condition.stringEquals(itemPath('runner'), 'fargate'), ecsChain)
       .otherwise(lambdaChain);
 
-    const map = new sfn.Map(this, STATE.map, {
+    // Each table runs as its own child execution (a distributed Map): its events go to its own
+    // history, so a night's history no longer grows with the tables and their retries (Step
+    // Functions stops an execution at 25,000 events). The outcomes replace the plan's items under
+    // `tables`, so the state never holds both (256 KB).
+    const map = new sfn.DistributedMap(this, STATE.map, {
       itemsPath: '$.tables',
       maxConcurrencyPath: '$.parallel',
       itemSelector: { 'item.$': '$$.Map.Item.Value', 'runId.$': '$.runId' },
-      resultPath: '$.results',
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      resultPath: '$.tables',
     });
     map.itemProcessor(perTable);
 
     const summarize = new tasks.LambdaInvoke(this, STATE.summarize, {
       lambdaFunction: props.summarizeFunction,
-      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.runId', 'results.$': '$.results' }),
+      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.runId', 'results.$': '$.tables' }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
-      resultPath: '$.summary',
+      // Only the summary goes on: the outcomes (and the failures it lists) would double the state.
+      resultSelector: { 'summary.$': '$' },
+      resultPath: '$',
       taskTimeout: sfn.Timeout.duration(Duration.seconds(120)),
     });
     summarize.addRetry(retry([...TRANSIENT_ERROR_NAMES, ...LAMBDA_SERVICE_ERRORS]));
