@@ -208,9 +208,10 @@ export class EtlStateMachine extends Construct {
       payload: sfn.TaskInput.fromObject({ 'runId.$': '$.runId', 'results.$': '$.tables' }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
-      // Only the summary goes on: the outcomes (and the failures it lists) would double the state.
+      // Only `{ summary }` goes on: the outcomes (and the failures it lists) would double the state.
       resultSelector: { 'summary.$': '$' },
-      resultPath: '$',
+      resultPath: '$.summarized',
+      outputPath: '$.summarized',
       taskTimeout: sfn.Timeout.duration(Duration.seconds(120)),
     });
     summarize.addRetry(retry([...TRANSIENT_ERROR_NAMES, ...LAMBDA_SERVICE_ERRORS]));
