@@ -17,4 +17,19 @@ export interface RunStatus {
     durationMs: number;
     errorClass: string | null;
   }[];
+  /**
+   * AWS only: the latest run's Map Run (`DescribeMapRun`), its tables counted by the state of
+   * their child executions. A table that fails is caught and alerted inside its child, which then
+   * ends `succeeded`: the failed tables are in `latest` and `runs[0].tablesFailed`.
+   */
+  mapRun?: {
+    status: string;
+    total: number;
+    pending: number;
+    running: number;
+    succeeded: number;
+    failed: number;
+    timedOut: number;
+    aborted: number;
+  };
 }

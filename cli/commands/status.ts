@@ -82,6 +82,7 @@ function printStatus(status: RunStatus): void {
   for (const r of status.runs)
     runs.push([r.runId, r.status, r.startedAt, r.finishedAt ?? '', r.tablesTotal, r.tablesFailed]);
   console.log(runs.toString());
+  if (status.mapRun) console.log(mapRunLine(status.mapRun));
   if (status.latest.length === 0) return;
   const tables = new Map<
     string,
@@ -124,4 +125,18 @@ function printStatus(status: RunStatus): void {
   }
   console.log(`Latest run: ${status.runs[0]?.runId}`);
   console.log(table.toString());
+}
+
+/**
+ * The latest run's progress by child execution. A table that fails is caught and alerted in its
+ * child, which still ends succeeded: "done" counts those too (the table lines say which failed).
+ */
+export function mapRunLine(m: NonNullable<RunStatus['mapRun']>): string {
+  const stopped = [
+    [m.failed, 'failed'],
+    [m.timedOut, 'timed out'],
+    [m.aborted, 'aborted'],
+  ].flatMap(([n, what]) => (Number(n) > 0 ? [`${n} ${what}`] : []));
+  const ended = stopped.length > 0 ? ` (child executions ${stopped.join(', ')})` : '';
+  return `Map run ${m.status}: ${m.total} tables, ${m.pending} pending, ${m.running} running, ${m.succeeded} done${ended}`;
 }

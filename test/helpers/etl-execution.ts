@@ -1,75 +1,123 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import {
-  type PlannedTable,
-  type RunPlan,
-  type RunSummary,
-  STAGE_NAMES,
-  type StageName,
-  type TableOutcome,
-} from '../../contract/stage';
-import { STATE } from '../../infra/constructs/etl-state-machine';
+import type { RunPlan, RunSummary, TableOutcome } from '../../contract/stage';
+import { STATE } from '../../infra/constructs/state-names';
 import type { AslDefinition } from '../../infra/local/definition';
-import { type Attempt, type Branch, ExecutionHistory } from './execution-history';
+import { ExecutionHistory } from './execution-history';
+import { type TableExecution, type TableScript, tableExecution } from './table-execution';
 
-/** What happens to one table: the attempts of each stage it reaches, in stage order. */
-export interface TableScript {
-  item: PlannedTable;
-  stages: Partial<Record<StageName, Attempt[]>>;
+export type { TableScript };
+
+const ACCOUNT = 'arn:aws:states:us-east-1:123456789012';
+
+/** A child execution as ListExecutions (with `mapRunArn`) lists it, with its own history. */
+export type ChildExecution = TableExecution & { executionArn: string; name: string };
+
+/** One execution of the pipeline: the parent's history, its Map Run and the tables' children. */
+export interface EtlExecution {
+  stateMachineArn: string;
+  executionArn: string;
+  runId: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  startDate: Date;
+  stopDate?: Date;
+  parent: HistoryEvent[];
+  mapRunArn: string;
+  /** The Map Run's child executions that have started, newest first (as ListExecutions sorts). */
+  children: ChildExecution[];
+  /** The tables whose child execution has not started yet. */
+  pending: string[];
 }
 
 /**
- * The history of one execution of the pipeline's state machine, along its real path: Plan →
- * IsDryRun → the Map, one iteration per table (ChooseRunner → the stage states of its runner; a
- * failed stage → its Catch, AlertTableFailed, TableFailed), started `iterationGapMs` apart so
- * that they interleave → Summarize → NotifySummary → AnyTableFailed. Unfinished (`finished:
- * false`), it stops where the iterations are.
+ * An execution of the pipeline's state machine along its real path. The parent: Plan → IsDryRun →
+ * the `Tables` distributed Map (MapStateEntered, MapStateStarted, MapRunStarted with the Map
+ * Run's ARN, then MapRunSucceeded, MapStateSucceeded, MapStateExited: its outcomes replace
+ * `tables`) → Summarize (only the summary goes on) → NotifySummary → AnyTableFailed. Each table
+ * runs in its own child execution (`tableExecution`), started `iterationGapMs` apart. `end`:
+ * `running` stops where the children are; `abortedAtMs` stops the execution then (StopExecution),
+ * which aborts the Map Run and the children still running.
  */
-export async function etlExecutionHistory(options: {
+export async function etlExecution(options: {
   definition: AslDefinition;
   start: Date;
   runId: string;
   tables: TableScript[];
-  finished: boolean;
+  end: 'finished' | 'running' | { abortedAtMs: number };
   iterationGapMs?: number;
-}): Promise<HistoryEvent[]> {
-  const { runId, tables } = options;
-  const history = new ExecutionHistory(options.definition, options.start);
-  const top = history.branch();
+}): Promise<EtlExecution> {
+  const { runId, tables, start, end } = options;
+  const machine = 'Pipeline';
+  const label = '0f1e2d3c-4b5a-3968-8776-655443322110';
+  const mapRunArn = `${ACCOUNT}:mapRun:${machine}/${label}:9a8b7c6d-5e4f-3a2b-1c0d-efcdab897654`;
+  const parent = new ExecutionHistory(options.definition, start);
   const runInput = { tables: tables.map((t) => t.item.table), runId };
-  top.event('ExecutionStarted', {
+  parent.event('ExecutionStarted', {
     executionStartedEventDetails: {
       input: JSON.stringify(runInput),
       roleArn: 'arn:aws:iam::123456789012:role/StateMachineRole',
     },
   });
-  const plan: RunPlan = { runId, parallel: tables.length, dryRun: false, tables: [] };
-  plan.tables = tables.map((t) => t.item);
-  await history.task(top, STATE.plan, runInput, [{ ms: 1500, output: plan }]);
-  top.state('Choice', STATE.dryRun, plan);
-  top
+  const plan: RunPlan = { runId, parallel: 10, dryRun: false, tables: tables.map((t) => t.item) };
+  await parent.task(STATE.plan, runInput, [{ ms: 1500, output: plan }]);
+  parent.state('Choice', STATE.dryRun, plan);
+  parent
     .event('MapStateEntered', {
       stateEnteredEventDetails: { name: STATE.map, input: JSON.stringify(plan) },
     })
-    .event('MapStateStarted', { mapStateStartedEventDetails: { length: tables.length } });
+    .event('MapStateStarted', { mapStateStartedEventDetails: { length: tables.length } })
+    .event('MapRunStarted', { mapRunStartedEventDetails: { mapRunArn } });
 
-  const iterations: Branch[] = [];
-  const results: TableOutcome[] = [];
+  const abortAtMs = typeof end === 'object' ? end.abortedAtMs : undefined;
+  const children: ChildExecution[] = [];
   for (const [index, script] of tables.entries()) {
-    const branch = top.fork(index * (options.iterationGapMs ?? 200));
-    iterations.push(branch);
-    branch.event('MapIterationStarted', {
-      mapIterationStartedEventDetails: { name: STATE.map, index },
-    });
-    const outcome = await iteration(history, branch, runId, script);
-    if (!outcome) continue;
-    results.push(outcome);
-    branch.event('MapIterationSucceeded', {
-      mapIterationSucceededEventDetails: { name: STATE.map, index },
+    if (Object.keys(script.stages).length === 0) continue;
+    const offset = parent.clock + index * (options.iterationGapMs ?? 200);
+    const childStart = new Date(start.getTime() + offset);
+    const child = await tableExecution(
+      options.definition,
+      childStart,
+      runId,
+      script,
+      abortAtMs === undefined ? undefined : abortAtMs - offset,
+    );
+    const name = `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
+    children.push({
+      ...child,
+      name,
+      executionArn: `${ACCOUNT}:execution:${machine}/${label}:${name}`,
     });
   }
-  if (!options.finished) return history.events();
+  const execution = {
+    stateMachineArn: `${ACCOUNT}:stateMachine:${machine}`,
+    executionArn: `${ACCOUNT}:execution:${machine}:${runId}`,
+    runId,
+    startDate: start,
+    mapRunArn,
+    children: [...children].sort((a, b) => b.startDate.getTime() - a.startDate.getTime()),
+    pending: tables
+      .filter((t) => !children.some((c) => c.table === t.item.table))
+      .map((t) => t.item.table),
+  };
+  const stopped = (status: EtlExecution['status']): EtlExecution => ({
+    ...execution,
+    status,
+    parent: parent.events(),
+    ...(status === 'RUNNING' ? {} : { stopDate: new Date(start.getTime() + parent.clock) }),
+  });
+  if (end === 'running') return stopped('RUNNING');
+  if (abortAtMs !== undefined) {
+    parent.event('MapRunAborted', {}, abortAtMs - parent.clock).event('MapStateAborted');
+    parent.event('ExecutionAborted', { executionAbortedEventDetails: { error: 'UserStopped' } });
+    return stopped('ABORTED');
+  }
 
-  const failed = results.flatMap((r) =>
+  const outcomes = children
+    .map((c) => c.outcome)
+    .filter((o): o is TableOutcome => o !== null)
+    .sort((a, b) => runInput.tables.indexOf(a.table) - runInput.tables.indexOf(b.table));
+  if (outcomes.length !== tables.length)
+    throw new Error('a finished execution needs every table to finish');
+  const failed = outcomes.flatMap((r) =>
     r.status === 'failed' ? [{ table: r.table, stage: r.stage, errorClass: r.error ?? '' }] : [],
   );
   const summary: RunSummary = {
@@ -81,57 +129,27 @@ export async function etlExecutionHistory(options: {
     failed,
     rows: 0,
   };
-  top
-    .join(iterations)
+  const lastStop = Math.max(...children.map((c) => (c.stopDate?.getTime() ?? 0) - start.getTime()));
+  const mapped = { ...plan, tables: outcomes };
+  parent
+    .event('MapRunSucceeded', {}, Math.max(0, lastStop - parent.clock))
     .event('MapStateSucceeded')
-    .event('MapStateExited', { stateExitedEventDetails: { name: STATE.map, output: '{}' } });
-  await history.task(top, STATE.summarize, { ...plan, results }, [{ ms: 900, output: summary }]);
-  await history.task(top, STATE.notifySummary, { ...plan, results, summary }, [
+    .event('MapStateExited', {
+      stateExitedEventDetails: { name: STATE.map, output: JSON.stringify(mapped) },
+    });
+  await parent.task(STATE.summarize, mapped, [{ ms: 900, output: summary }]);
+  await parent.task(STATE.notifySummary, { summary }, [
     { ms: 120, output: { MessageId: 'summary-message' } },
   ]);
-  top.state('Choice', STATE.anyFailed, { summary });
-  if (failed.length === 0)
-    top.state('Succeed', STATE.succeed, { summary }).event('ExecutionSucceeded');
-  else
-    top
-      .event('FailStateEntered', { stateEnteredEventDetails: { name: STATE.fail, input: '{}' } })
-      .event('ExecutionFailed', {
-        executionFailedEventDetails: { error: 'TablesFailed', cause: 'One or more tables failed' },
-      });
-  return history.events();
-}
-
-/** One Map iteration: the table's stages on its runner, then its outcome (null: still running). */
-async function iteration(
-  history: ExecutionHistory,
-  branch: Branch,
-  runId: string,
-  { item, stages }: TableScript,
-): Promise<TableOutcome | null> {
-  const input = { item, runId };
-  branch.state('Choice', STATE.runner, input);
-  for (const stage of STAGE_NAMES) {
-    const attempts = stages[stage];
-    if (!attempts) break;
-    const name = item.runner === 'fargate' ? STATE.ecs(stage) : STATE.lambda(stage);
-    await history.task(branch, name, input, attempts);
-    const last = attempts.at(-1);
-    if (!last || 'output' in last) continue;
-    if ('running' in last) return null;
-    const error =
-      'error' in last
-        ? last.error
-        : 'scheduleFailed' in last
-          ? last.scheduleFailed
-          : 'States.Timeout';
-    const failure = { ...input, failure: { Error: error, Cause: '' } };
-    branch.state('Pass', STATE.failed(stage), failure);
-    const outcome = { status: 'failed' as const, table: item.table, stage, error };
-    const alert = { ...outcome, alert: `table ${item.table} failed in stage ${stage}` };
-    await history.task(branch, STATE.alert, alert, [{ ms: 80, output: { MessageId: 'alert' } }]);
-    branch.state('Pass', STATE.tableFailed, alert);
-    return outcome;
+  parent.state('Choice', STATE.anyFailed, { summary });
+  if (failed.length === 0) {
+    parent.state('Succeed', STATE.succeed, { summary }).event('ExecutionSucceeded');
+    return stopped('SUCCEEDED');
   }
-  branch.state('Pass', STATE.tableSucceeded, input);
-  return { status: 'succeeded', table: item.table };
+  parent
+    .event('FailStateEntered', { stateEnteredEventDetails: { name: STATE.fail, input: '{}' } })
+    .event('ExecutionFailed', {
+      executionFailedEventDetails: { error: 'TablesFailed', cause: 'One or more tables failed' },
+    });
+  return stopped('FAILED');
 }

@@ -3,8 +3,9 @@ import { type AslDefinition, type AslState, allStates } from '../../infra/local/
 import { polyfillWithResolvers } from '../../infra/local/local-runner';
 
 /**
- * Execution histories (GetExecutionHistory's events) of the synthesized state machine, shaped as
- * the Step Functions API reference describes them (HistoryEvent and its `…EventDetails`):
+ * The history of one execution (GetExecutionHistory's events) of the synthesized state machine:
+ * the parent's, or one table's child execution of the distributed Map. Shaped as the Step
+ * Functions API reference describes HistoryEvent and its `…EventDetails`:
  * - a Task state whose `Resource` is a Lambda function ARN (LambdaInvoke with
  *   `payloadResponseOnly`) records LambdaFunctionScheduled (`input`: its resolved Parameters),
  *   LambdaFunctionStarted, then LambdaFunctionSucceeded (`output`), LambdaFunctionFailed or
@@ -12,46 +13,45 @@ import { polyfillWithResolvers } from '../../infra/local/local-runner';
  * - one on a service integration (`arn:aws:states:::ecs:runTask.sync`, `…:sns:publish`) records
  *   TaskScheduled (`resourceType`, `resource`, `parameters`), TaskStarted, TaskSubmitted (`.sync`),
  *   then TaskSucceeded, TaskFailed or TaskTimedOut;
- * - every event's `previousEventId` is the event before it in its own branch, so the Map's
- *   iterations interleave by time, as in AWS.
+ * - TaskStateExited follows the last attempt when it succeeded or the state's Catch takes over;
+ * - events are numbered from 1 in time order, each `previousEventId` the event before it.
  * Each state's resource and Parameters come from the definition; the Parameters are evaluated by
  * the local Step Functions engine on the state's input.
  */
 type Details = Omit<HistoryEvent, 'id' | 'type' | 'timestamp' | 'previousEventId'>;
-interface Draft {
-  type: HistoryEventType;
-  at: number;
-  after: Draft | null;
-  details: Details;
-}
 
 /** One attempt of a Task state: `ms` running, after `waitMs` (the Retry interval), and its end. */
 export type Attempt = { ms: number; waitMs?: number } & (
   | { output: unknown }
-  | { error: string }
+  /** `relaunch`: a Fargate task that stopped on a transient failure (its Parallel relaunches it). */
+  | { error: string; relaunch?: true }
   | { timedOut: true }
   | { running: true }
   /** A Lambda function Step Functions could not schedule: no scheduled event, just the failure. */
   | { scheduleFailed: string }
 );
 
-/** A line of events (the top level, or one Map iteration), each after the one before. */
-export class Branch {
+export class ExecutionHistory {
+  private readonly drafts: { type: HistoryEventType; at: number; details: Details }[] = [];
+  private readonly states: Map<string, AslState>;
+  /** Milliseconds since the execution started. */
+  clock = 0;
+
   constructor(
-    private readonly drafts: Draft[],
-    private last: Draft | null,
-    public clock: number,
-  ) {}
+    definition: AslDefinition,
+    readonly start: Date,
+  ) {
+    this.states = new Map(allStates(definition));
+    polyfillWithResolvers();
+  }
 
   event(type: HistoryEventType, details: Details = {}, afterMs = 0): this {
     this.clock += afterMs;
-    const draft = { type, at: this.clock, after: this.last, details };
-    this.drafts.push(draft);
-    this.last = draft;
+    this.drafts.push({ type, at: this.clock, details });
     return this;
   }
 
-  /** A state other than a Task, entered and left (`kind`: Choice, Pass, Map …). */
+  /** A state other than a Task, entered and left (`kind`: Choice, Pass, Succeed …). */
   state(kind: string, name: string, input: unknown): this {
     const data = JSON.stringify(input);
     return this.event(`${kind}StateEntered` as HistoryEventType, {
@@ -59,36 +59,6 @@ export class Branch {
     }).event(`${kind}StateExited` as HistoryEventType, {
       stateExitedEventDetails: { name, output: data },
     });
-  }
-
-  /** A new branch from here (a Map iteration), starting `offsetMs` later. */
-  fork(offsetMs: number): Branch {
-    return new Branch(this.drafts, this.last, this.clock + offsetMs);
-  }
-
-  /** Continues after the branch that ended last (the Map, once its iterations are done). */
-  join(branches: Branch[]): this {
-    const latest = branches.reduce((a, b) => (b.clock > a.clock ? b : a));
-    this.clock = latest.clock;
-    this.last = latest.last;
-    return this;
-  }
-}
-
-export class ExecutionHistory {
-  private readonly drafts: Draft[] = [];
-  private readonly states: Map<string, AslState>;
-
-  constructor(
-    definition: AslDefinition,
-    private readonly start: Date,
-  ) {
-    this.states = new Map(allStates(definition));
-    polyfillWithResolvers();
-  }
-
-  branch(): Branch {
-    return new Branch(this.drafts, null, 0);
   }
 
   /** The definition's state of that name. */
@@ -99,37 +69,33 @@ export class ExecutionHistory {
   }
 
   /** A Task state of the definition: entered, each attempt as its resource records it, left. */
-  async task(branch: Branch, name: string, input: unknown, attempts: Attempt[]): Promise<void> {
+  async task(name: string, input: unknown, attempts: Attempt[]): Promise<void> {
     const state = this.stateOf(name);
     const resource = String(state.Resource);
     const effective = JSON.stringify(await evaluateParameters(state, input));
     const timeoutInSeconds = Number(state.TimeoutSeconds);
-    branch.event('TaskStateEntered', {
+    this.event('TaskStateEntered', {
       stateEnteredEventDetails: { name, input: JSON.stringify(input) },
     });
     const integration = /^arn:aws:states:::([^:]+):(.+)$/.exec(resource);
     for (const attempt of attempts) {
       if (integration) {
         const task = { resourceType: integration[1] ?? '', resource: integration[2] ?? '' };
-        taskAttempt(branch, task, effective, timeoutInSeconds, attempt);
-      } else lambdaAttempt(branch, resource, effective, timeoutInSeconds, attempt);
+        taskAttempt(this, task, effective, timeoutInSeconds, attempt);
+      } else lambdaAttempt(this, resource, effective, timeoutInSeconds, attempt);
     }
-    if (!attempts.some((a) => 'running' in a))
-      branch.event('TaskStateExited', {
+    const last = attempts.at(-1);
+    if (last && ('output' in last || caught(state, errorOfAttempt(last))))
+      this.event('TaskStateExited', {
         stateExitedEventDetails: { name, output: JSON.stringify(input) },
       });
   }
 
-  /** The events in the order GetExecutionHistory returns them: by time, numbered from 1. */
+  /** The events in the order GetExecutionHistory returns them. */
   events(): HistoryEvent[] {
-    const ordered = this.drafts
-      .map((draft, index) => ({ draft, index }))
-      .sort((a, b) => a.draft.at - b.draft.at || a.index - b.index)
-      .map(({ draft }) => draft);
-    const ids = new Map(ordered.map((draft, i) => [draft, i + 1]));
-    return ordered.map((draft) => ({
-      id: ids.get(draft),
-      previousEventId: draft.after ? ids.get(draft.after) : 0,
+    return this.drafts.map((draft, i) => ({
+      id: i + 1,
+      previousEventId: i,
       type: draft.type,
       timestamp: new Date(this.start.getTime() + draft.at),
       ...draft.details,
@@ -137,8 +103,32 @@ export class ExecutionHistory {
   }
 }
 
+/** The error an attempt ended with (null: it succeeded or still runs). */
+export function errorOfAttempt(attempt: Attempt): string | null {
+  if ('error' in attempt) return attempt.error;
+  if ('scheduleFailed' in attempt) return attempt.scheduleFailed;
+  if ('timedOut' in attempt) return 'States.Timeout';
+  return null;
+}
+
+/** Whether the state's Catch takes that error (`States.TaskFailed`: any but a timeout). */
+function caught(state: AslState, error: string | null): boolean {
+  const catchers = (state.Catch ?? []) as { ErrorEquals: string[] }[];
+  return (
+    error !== null &&
+    catchers.some((c) =>
+      c.ErrorEquals.some(
+        (e) =>
+          e === error ||
+          e === 'States.ALL' ||
+          (e === 'States.TaskFailed' && error !== 'States.Timeout'),
+      ),
+    )
+  );
+}
+
 function lambdaAttempt(
-  branch: Branch,
+  history: ExecutionHistory,
   resource: string,
   input: string,
   timeoutInSeconds: number,
@@ -146,14 +136,14 @@ function lambdaAttempt(
 ): void {
   if ('scheduleFailed' in attempt) {
     const error = attempt.scheduleFailed;
-    branch.event(
+    history.event(
       'LambdaFunctionScheduleFailed',
       { lambdaFunctionScheduleFailedEventDetails: { error, cause: causeOf(error) } },
       (attempt.waitMs ?? 0) + attempt.ms,
     );
     return;
   }
-  branch
+  history
     .event(
       'LambdaFunctionScheduled',
       { lambdaFunctionScheduledEventDetails: { resource, input, timeoutInSeconds } },
@@ -161,19 +151,19 @@ function lambdaAttempt(
     )
     .event('LambdaFunctionStarted');
   if ('output' in attempt)
-    branch.event(
+    history.event(
       'LambdaFunctionSucceeded',
       { lambdaFunctionSucceededEventDetails: { output: JSON.stringify(attempt.output) } },
       attempt.ms,
     );
   else if ('error' in attempt)
-    branch.event(
+    history.event(
       'LambdaFunctionFailed',
       { lambdaFunctionFailedEventDetails: { error: attempt.error, cause: causeOf(attempt.error) } },
       attempt.ms,
     );
   else if ('timedOut' in attempt)
-    branch.event(
+    history.event(
       'LambdaFunctionTimedOut',
       { lambdaFunctionTimedOutEventDetails: { error: 'States.Timeout' } },
       attempt.ms,
@@ -181,13 +171,13 @@ function lambdaAttempt(
 }
 
 function taskAttempt(
-  branch: Branch,
+  history: ExecutionHistory,
   task: { resourceType: string; resource: string },
   parameters: string,
   timeoutInSeconds: number,
   attempt: Attempt,
 ): void {
-  branch
+  history
     .event(
       'TaskScheduled',
       {
@@ -197,26 +187,26 @@ function taskAttempt(
     )
     .event('TaskStarted', { taskStartedEventDetails: task });
   if (task.resource.endsWith('.sync'))
-    branch.event('TaskSubmitted', {
+    history.event('TaskSubmitted', {
       taskSubmittedEventDetails: {
         ...task,
         output: JSON.stringify({ Tasks: [{ LastStatus: 'PROVISIONING' }] }),
       },
     });
   if ('output' in attempt)
-    branch.event(
+    history.event(
       'TaskSucceeded',
       { taskSucceededEventDetails: { ...task, output: JSON.stringify(attempt.output) } },
       attempt.ms,
     );
   else if ('error' in attempt)
-    branch.event(
+    history.event(
       'TaskFailed',
       { taskFailedEventDetails: { ...task, error: attempt.error, cause: causeOf(attempt.error) } },
       attempt.ms,
     );
   else if ('timedOut' in attempt)
-    branch.event(
+    history.event(
       'TaskTimedOut',
       { taskTimedOutEventDetails: { ...task, error: 'States.Timeout' } },
       attempt.ms,

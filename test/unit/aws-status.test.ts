@@ -1,29 +1,25 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import {
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  ListExecutionsCommand,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsRunStatus } from '../../cli/aws-target';
 import { loadConfig } from '../../config/load-config';
 import { PipelineConfigSchema } from '../../config/schema';
-import {
-  type PlannedTable,
-  STAGE_NAMES,
-  type StageName,
-  type StageOutput,
-} from '../../contract/stage';
+import { STAGE_NAMES, type StageName } from '../../contract/stage';
 import { STATE } from '../../infra/constructs/etl-state-machine';
 import { type AslDefinition, allStates, synthesizeDefinition } from '../../infra/local/definition';
-import { etlExecutionHistory, type TableScript } from '../helpers/etl-execution';
+import { etlExecution, type TableScript } from '../helpers/etl-execution';
+import { serveExecutions } from '../helpers/serve-executions';
+import {
+  plannedTable as item,
+  lambdaOk,
+  stageOutput as output,
+  STOPPED_TASK as stoppedTask,
+} from '../helpers/table-scripts';
 
 const sfn = mockClient(SFNClient);
 const cfn = mockClient(CloudFormationClient);
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:Pipeline';
-const EXEC = 'arn:aws:states:us-east-1:123456789012:execution:Pipeline:run-1';
 const config = PipelineConfigSchema.parse({});
 
 beforeEach(() => {
@@ -42,10 +38,11 @@ beforeEach(() => {
 });
 
 /**
- * `status --target aws` reads the latest execution's history. The mocked history is the one Step
- * Functions records for the synthesized state machine (test/helpers/execution-history.ts: event
- * types and details as in the API reference, each state's resource and evaluated Parameters from
- * the definition), interleaved across the Map's iterations, and served in pages.
+ * `status --target aws` reads the latest execution's history, then each table's child execution
+ * of the distributed Map. The mocked histories are the ones Step Functions records for the
+ * synthesized state machine (test/helpers/execution-history.ts: event types and details as in the
+ * API reference, each state's resource and evaluated Parameters from the definition), served in
+ * pages, the children listed under the Map Run in pages too (test/helpers/serve-executions.ts).
  */
 describe('status --target aws: stages from the execution history', () => {
   let definition: AslDefinition;
@@ -54,53 +51,6 @@ describe('status --target aws: stages from the execution history', () => {
   });
 
   const T0 = new Date(Date.UTC(2026, 0, 1, 6, 0, 0));
-  const item = (table: string, runner: PlannedTable['runner']): PlannedTable => ({
-    table,
-    priority: 1,
-    runner,
-    strategy: runner === 'fargate' ? 'append' : 'timestamp',
-    strategyReason: 'test',
-    estimatedRows: 1000,
-    mode: 'incremental',
-    reconcile: false,
-  });
-  const output = (table: string, stage: StageName, rows: number): StageOutput => ({
-    table,
-    stage,
-    status: 'succeeded',
-    rows,
-    durationMs: 10,
-    bytes: rows * 120,
-    conversions: {},
-  });
-  /** A Lambda table whose every stage succeeds at the first attempt, `ms` each. */
-  const lambdaOk = (table: string, rows: number, ms: number) =>
-    Object.fromEntries(STAGE_NAMES.map((s) => [s, [{ ms, output: output(table, s, rows) }]]));
-  /** What ecs:runTask.sync returns: the stopped task (no stage output in it). */
-  const stoppedTask = { Containers: [{ Name: 'stage', ExitCode: 0 }], LastStatus: 'STOPPED' };
-
-  function serve(events: HistoryEvent[], status: 'FAILED' | 'RUNNING', pageSize = 20): number {
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [
-        {
-          executionArn: EXEC,
-          stateMachineArn: ARN,
-          name: 'run-1',
-          status,
-          startDate: T0,
-          ...(status === 'FAILED' ? { stopDate: new Date(T0.getTime() + 400_000) } : {}),
-        },
-      ],
-    });
-    const pages: HistoryEvent[][] = [];
-    for (let i = 0; i < events.length; i += pageSize) pages.push(events.slice(i, i + pageSize));
-    sfn.on(GetExecutionHistoryCommand).callsFake(({ nextToken }: { nextToken?: string }) => {
-      const index = nextToken ? Number(nextToken.replace('page-', '')) : 0;
-      const next = index + 1 < pages.length ? `page-${index + 1}` : undefined;
-      return { events: pages[index], ...(next ? { nextToken: next } : {}) };
-    });
-    return pages.length;
-  }
   const status = (now?: Date) =>
     awsRunStatus(config, 5, {
       sfn: new SFNClient({ region: 'us-east-1' }),
@@ -147,18 +97,17 @@ describe('status --target aws: stages from the execution history', () => {
         },
       },
     ];
-    const events = await etlExecutionHistory({
+    const execution = await etlExecution({
       definition,
       start: T0,
       runId: 'run-1',
       tables,
-      finished: true,
+      end: 'finished',
     });
-    const types = new Set(events.map((e) => e.type));
+    const types = new Set(execution.children.flatMap((c) => c.events.map((e) => e.type)));
     for (const type of ['LambdaFunctionScheduled', 'LambdaFunctionFailed', 'TaskSubmitted'])
       expect(types, type).toContain(type);
-    const pages = serve(events, 'FAILED');
-    expect(pages).toBeGreaterThan(3);
+    const served = serveExecutions(sfn, execution);
 
     const { runs, latest } = await status();
     expect(runs).toEqual([
@@ -166,7 +115,7 @@ describe('status --target aws: stages from the execution history', () => {
         runId: 'run-1',
         status: 'failed',
         startedAt: T0.toISOString(),
-        finishedAt: new Date(T0.getTime() + 400_000).toISOString(),
+        finishedAt: execution.stopDate?.toISOString(),
         tablesTotal: 4,
         tablesFailed: 1,
       },
@@ -201,12 +150,23 @@ describe('status --target aws: stages from the execution history', () => {
       ok('securitylog', 'load', null, 45_000),
       ok('securitylog', 'transform', null, 30_000),
     ]);
-    const calls = sfn.commandCalls(GetExecutionHistoryCommand).map((c) => c.args[0].input);
-    expect(calls).toHaveLength(pages);
-    expect(calls.map((c) => c.nextToken)).toEqual(
-      Array.from({ length: pages }, (_, i) => (i === 0 ? undefined : `page-${i}`)),
+    // Every history read whole, page by page (20 events a page): the parent's and each child's.
+    const pagesOf = (arn: string, events: unknown[]) =>
+      Array.from({ length: Math.ceil(events.length / 20) }, (_, i) => ({
+        executionArn: arn,
+        nextToken: i === 0 ? undefined : `events-${i}`,
+      }));
+    const expected = [execution, ...execution.children].flatMap((e) =>
+      pagesOf(e.executionArn, 'parent' in e ? e.parent : e.events),
     );
-    expect(calls.every((c) => c.executionArn === EXEC)).toBe(true);
+    expect(served.histories).toHaveLength(expected.length);
+    expect(served.histories).toEqual(expect.arrayContaining(expected));
+    expect(expected.length).toBeGreaterThan(1 + tables.length);
+    // The children are listed under the Map Run, two a page.
+    expect(served.childLists.map((c) => [c.mapRunArn, c.nextToken])).toEqual([
+      [execution.mapRunArn, undefined],
+      [execution.mapRunArn, 'children-1'],
+    ]);
   });
 
   it('shows a running execution: stages in progress, the planned table count, a timed-out stage', async () => {
@@ -230,18 +190,29 @@ describe('status --target aws: stages from the execution history', () => {
       { item: item('commlog', 'lambda'), stages: { extract: unscheduled } },
       { item: item('procedurelog', 'fargate'), stages: {} },
     ];
-    const events = await etlExecutionHistory({
+    const execution = await etlExecution({
       definition,
       start: T0,
       runId: 'run-1',
       tables: plan,
-      finished: false,
+      end: 'running',
     });
-    serve(events, 'RUNNING');
-    // Plan ends at 1.5 s; iteration i starts 0.2 s × i later.
+    serveExecutions(sfn, execution);
+    // Plan ends at 1.5 s; child i starts 0.2 s × i later.
     const now = new Date(T0.getTime() + 1_000_000);
-    const { runs, latest } = await status(now);
+    const { runs, latest, mapRun } = await status(now);
     expect(runs[0]).toMatchObject({ status: 'running', finishedAt: null, tablesTotal: 5 });
+    // procedurelog's child has not started: the Map Run counts it pending.
+    expect(mapRun).toEqual({
+      status: 'running',
+      total: 5,
+      pending: 1,
+      running: 2,
+      succeeded: 2,
+      failed: 0,
+      timedOut: 0,
+      aborted: 0,
+    });
     expect(runs[0]?.tablesFailed).toBe(2);
     expect(latest).toEqual([
       expect.objectContaining({ table: 'claim', stage: 'extract', status: 'succeeded' }),
@@ -254,7 +225,7 @@ describe('status --target aws: stages from the execution history', () => {
         durationMs: 870_000,
         errorClass: 'States.Timeout',
       },
-      // Never scheduled: the table from the iteration's input, the stage from the state's name.
+      // Never scheduled: the table from the child's input, the stage from the state's name.
       {
         table: 'commlog',
         stage: 'extract',
