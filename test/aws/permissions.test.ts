@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
 import { STAGE_NAMES } from '../../contract/stage';
+import { foreignSources } from './iam/foreign-sources';
 import { forbiddenSecretAccesses } from './iam/least-privilege';
 import {
   alarmPaths,
+  eventRulePaths,
   flowLogPaths,
   logGroupKeyPaths,
   schedulerPaths,
@@ -78,6 +80,22 @@ describe.each([
 
   it('lets CloudWatch alarms publish to the topic through its key', async () => {
     expect(await denials(alarmPaths(s.resolver, s.rules))).toEqual([]);
+  });
+
+  it('lets the EventBridge rules on Fargate task stops publish to the topic through its key', async () => {
+    expect(await denials(eventRulePaths(s.resolver, s.rules))).toEqual([]);
+  });
+
+  it("refuses alarms and rules of another account, and sources that are not the stack's, to publish", async () => {
+    const foreign = foreignSources([
+      ...alarmPaths(s.resolver, s.rules),
+      ...eventRulePaths(s.resolver, s.rules),
+    ]);
+    // Both publishing services are varied: each must be kept out by a condition of its own.
+    expect(new Set(foreign.map((a) => a.principal))).toEqual(
+      new Set(['cloudwatch.amazonaws.com', 'events.amazonaws.com']),
+    );
+    expect(await allowedButForbidden(s.store, unique(foreign), ACCOUNT)).toEqual([]);
   });
 
   it('lets CloudWatch Logs use the key of each encrypted log group', async () => {
