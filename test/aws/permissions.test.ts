@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
 import { STAGE_NAMES } from '../../contract/stage';
+import { foreignSources } from './iam/foreign-sources';
 import { forbiddenSecretAccesses } from './iam/least-privilege';
 import {
   alarmPaths,
+  eventRulePaths,
   flowLogPaths,
   logGroupKeyPaths,
   schedulerPaths,
@@ -60,8 +62,23 @@ describe.each([
     for (const role of roles) expect(s.secrets.used.get(role)?.size).toBeGreaterThan(0);
   });
 
+  it('finds every Task state of the definition, in Parallel branches and Map item processors too', () => {
+    const [machine] = s.resolver.resourcesOf('AWS::StepFunctions::StateMachine');
+    if (!machine) throw new Error('the stack has no state machine');
+    const definition = JSON.parse(s.resolver.properties(machine[0]).DefinitionString as string);
+    expect([...s.machine.taskStates].sort()).toEqual(taskStatesIn(definition).sort());
+    // The Fargate stages sit in Parallel states inside the Map's item processor, not on top.
+    const topLevel = Object.keys(definition.States);
+    expect(s.machine.ecsTasks.length).toBeGreaterThan(0);
+    expect(s.machine.ecsTasks.filter((t) => topLevel.includes(t.state))).toEqual([]);
+  });
+
   it('lets the state machine invoke its functions, run its Fargate tasks and publish through the topic key', async () => {
     expect(await denials(s.machine.accesses)).toEqual([]);
+  });
+
+  it('lets the state machine run each table as a child execution of itself (distributed Map)', async () => {
+    expect(await denials(s.machine.mapRuns)).toEqual([]);
   });
 
   it('lets each function read the secrets its code uses, send dead letters, log, trace and join its VPC', async () => {
@@ -78,6 +95,22 @@ describe.each([
 
   it('lets CloudWatch alarms publish to the topic through its key', async () => {
     expect(await denials(alarmPaths(s.resolver, s.rules))).toEqual([]);
+  });
+
+  it('lets the EventBridge rules on Fargate task stops publish to the topic through its key', async () => {
+    expect(await denials(eventRulePaths(s.resolver, s.rules))).toEqual([]);
+  });
+
+  it("refuses alarms and rules of another account, and sources that are not the stack's, to publish", async () => {
+    const foreign = foreignSources([
+      ...alarmPaths(s.resolver, s.rules),
+      ...eventRulePaths(s.resolver, s.rules),
+    ]);
+    // Both publishing services are varied: each must be kept out by a condition of its own.
+    expect(new Set(foreign.map((a) => a.principal))).toEqual(
+      new Set(['cloudwatch.amazonaws.com', 'events.amazonaws.com']),
+    );
+    expect(await allowedButForbidden(s.store, unique(foreign), ACCOUNT)).toEqual([]);
   });
 
   it('lets CloudWatch Logs use the key of each encrypted log group', async () => {
@@ -99,6 +132,24 @@ describe.each([
     expect(await allowedButForbidden(s.store, unique(forbidden), ACCOUNT)).toEqual([]);
   });
 });
+
+/**
+ * The name of every Task state anywhere in a definition: every `States` object at any depth,
+ * whatever holds it (independent of the walk the call paths use).
+ */
+function taskStatesIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(taskStatesIn);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => {
+    const own =
+      key === 'States' && child && typeof child === 'object'
+        ? Object.entries(child as Record<string, { Type?: string }>)
+            .filter(([, state]) => state.Type === 'Task')
+            .map(([name]) => name)
+        : [];
+    return [...own, ...taskStatesIn(child)];
+  });
+}
 
 describe('the permission simulation itself', () => {
   let s: SimulatedStack;

@@ -49,6 +49,26 @@ export function alarmPaths(r: TemplateResolver, rules: ServiceRules): Access[] {
 }
 
 /**
+ * EventBridge rules delivering to their SNS targets: the EventBridge service principal publishes
+ * with the rule as `aws:SourceArn` and its account as `aws:SourceAccount` (EventBridge user guide,
+ * "Cross-service confused deputy prevention"), which the topic policy must allow, through the
+ * topic's key, which the key policy must allow. A target of another kind, or with a role (then
+ * EventBridge publishes as that role), fails loudly until modelled.
+ */
+export function eventRulePaths(r: TemplateResolver, rules: ServiceRules): Access[] {
+  return r.resourcesOf('AWS::Events::Rule').flatMap(([id]) => {
+    const targets =
+      (r.properties(id).Targets as { Id: string; Arn: string; RoleArn?: string }[]) ?? [];
+    return targets.flatMap((target) => {
+      if (!target.Arn.startsWith('arn:aws:sns:') || target.RoleArn)
+        throw new Error(`rule ${id}: target ${target.Id} (${target.Arn}) not modelled`);
+      const because = `rule ${id} target ${target.Id}`;
+      return rules.publish('events.amazonaws.com', target.Arn, because, r.getAtt(id, 'Arn'));
+    });
+  });
+}
+
+/**
  * CloudWatch Logs encrypting and decrypting each KMS-encrypted log group's data with the
  * service principal of the region, the log group's ARN as encryption context (CloudWatch Logs
  * user guide, "Encrypt log data in CloudWatch Logs using AWS KMS").

@@ -1,6 +1,6 @@
 import { STAGE_ENVIRONMENT } from '../../../contract/container-environment';
 import { STAGE_NAMES, type StageName } from '../../../contract/stage';
-import { type AslDefinition, allStates } from '../../../infra/local/definition';
+import { type AslDefinition, type AslState, allStates } from '../../../infra/local/definition';
 import type { ServiceRules } from './service-rules';
 import type { Access } from './simulate';
 import type { TemplateResolver } from './template-resolver';
@@ -21,8 +21,12 @@ export interface EcsTask {
 
 export interface StateMachinePaths {
   accesses: Access[];
+  /** What the role calls to run each item of a distributed Map as a child execution. */
+  mapRuns: Access[];
   lambdaTasks: LambdaTask[];
   ecsTasks: EcsTask[];
+  /** Every Task state the walk of the definitions found, by name. */
+  taskStates: string[];
 }
 
 const LAMBDA_ARN = /^arn:aws:lambda:[^:]+:\d+:function:[^:]+(:[^:]+)?$/;
@@ -30,12 +34,20 @@ const LAMBDA_ARN = /^arn:aws:lambda:[^:]+:\d+:function:[^:]+(:[^:]+)?$/;
 const ECS_SYNC_RULE = 'StepFunctionsGetEventsForECSTaskRule';
 
 /**
- * Every call each state machine makes, from its resolved definition: per Task state, by its
- * Resource, the actions that integration needs; plus the state machine's own logging, tracing,
- * and Step Functions assuming its role. An integration it does not know fails loudly.
+ * Every call each state machine makes, from its resolved definition: per Task state (at any depth:
+ * Map item processors and Parallel branches included), by its Resource, the actions that
+ * integration needs; per distributed Map, what running its items as child executions needs; plus
+ * the state machine's own logging, tracing, and Step Functions assuming its role. An integration
+ * it does not know fails loudly.
  */
 export function stateMachinePaths(r: TemplateResolver, rules: ServiceRules): StateMachinePaths {
-  const result: StateMachinePaths = { accesses: [], lambdaTasks: [], ecsTasks: [] };
+  const result: StateMachinePaths = {
+    accesses: [],
+    mapRuns: [],
+    lambdaTasks: [],
+    ecsTasks: [],
+    taskStates: [],
+  };
   for (const [machineId] of r.resourcesOf('AWS::StepFunctions::StateMachine')) {
     const props = r.properties(machineId);
     const role = props.RoleArn as string;
@@ -53,7 +65,9 @@ export function stateMachinePaths(r: TemplateResolver, rules: ServiceRules): Sta
     });
 
     for (const [state, task] of allStates(definition)) {
+      if (task.Type === 'Map') result.mapRuns.push(...mapRun(r, machineId, role, state, task));
       if (task.Type !== 'Task') continue;
+      result.taskStates.push(state);
       const resource = task.Resource as string;
       const parameters = (task.Parameters ?? {}) as Record<string, unknown>;
       const because = `state ${state} (${resource})`;
@@ -98,6 +112,53 @@ export function stateMachinePaths(r: TemplateResolver, rules: ServiceRules): Sta
     }
   }
   return result;
+}
+
+/** The label Step Functions generates for a distributed Map without `Label` (any will do). */
+const GENERATED_LABEL = 'a1b2c3d4';
+
+/**
+ * A distributed Map runs each item as a child execution of the state machine itself, with the
+ * state machine's role: `states:StartExecution` on the state machine, `states:DescribeExecution`
+ * and `states:StopExecution` on its executions (Step Functions developer guide, "IAM policies for
+ * using Distributed Map states": `execution:<name>:*`), and, when a failed run is redriven,
+ * `states:RedriveExecution` on the child executions of its Map Run
+ * (`execution:<name>/<mapRunLabel>:<id>`). An inline Map needs nothing; a reader or writer of S3
+ * data fails loudly until modelled.
+ */
+function mapRun(
+  r: TemplateResolver,
+  machineId: string,
+  role: string,
+  state: string,
+  map: AslState,
+): Access[] {
+  const processor = (map.ItemProcessor ?? {}) as { ProcessorConfig?: { Mode?: string } };
+  if (processor.ProcessorConfig?.Mode !== 'DISTRIBUTED') return [];
+  for (const key of ['ItemReader', 'ResultWriter'])
+    if (key in map) throw new Error(`state ${state}: a distributed Map's ${key} is not modelled`);
+  const { region, account } = r.env;
+  const name = r.getAtt(machineId, 'Name');
+  const label = typeof map.Label === 'string' ? map.Label : GENERATED_LABEL;
+  const execution = (id: string) => `arn:aws:states:${region}:${account}:execution:${name}${id}`;
+  const because = `state ${state} (distributed Map)`;
+  const at = (action: string, resource: string, why = because): Access => ({
+    principal: role,
+    action,
+    resource,
+    context: {},
+    because: why,
+  });
+  return [
+    at('states:StartExecution', r.ref(machineId)),
+    at('states:DescribeExecution', execution(':nightly-run')),
+    at('states:StopExecution', execution(':nightly-run')),
+    at(
+      'states:RedriveExecution',
+      execution(`/${label}:0123abcd-0123-4567-89ab-0123456789ab`),
+      `${because}, a redriven run redrives its Map Run's child executions`,
+    ),
+  ];
 }
 
 function ecsTask(r: TemplateResolver, state: string, parameters: Record<string, unknown>): EcsTask {

@@ -77,6 +77,12 @@ const NAMING: Record<string, Naming> = {
     ref: name,
     attributes: { Arn: arn('cloudwatch', env, `alarm:${name}`) },
   }),
+  'AWS::Events::Rule': (name, env, props) => {
+    // On a custom bus the ARN holds the bus's name too (rule/bus/name), and Ref is "bus|name".
+    if (props.EventBusName !== undefined && props.EventBusName !== 'default')
+      throw new Error(`cannot name ${name}: a rule on a custom event bus is not modelled`);
+    return { ref: name, attributes: { Arn: arn('events', env, `rule/${name}`) } };
+  },
   'AWS::Scheduler::Schedule': (name, env) => ({
     ref: name,
     attributes: { Arn: arn('scheduler', env, `schedule/default/${name}`) },
