@@ -45,12 +45,11 @@ export function assertHistoryWithinLimit(
   const history = runHistory(definition);
   const growth = Object.entries(history.perTable).filter(([, events]) => events > 0);
   if (growth.length > 0) {
-    const perTable = growth.map(([runner, events]) => `${events} on ${runner}`).join(', ');
+    const perTable = growth.map(([runner, events]) => `${events} per ${runner} table`).join(', ');
     throw new Error(
-      `the state machine writes each table's states into the run's own history (${perTable} ` +
-        `events per table), so a run with enough tables passes Step Functions' limit of ` +
-        `${HISTORY_EVENT_LIMIT} events and fails part-way: run each table as a child execution ` +
-        '(a distributed Map)',
+      `the state machine writes each table's states into the run's own history (${perTable}), ` +
+        `so a run with enough tables passes Step Functions' limit of ${HISTORY_EVENT_LIMIT} ` +
+        'events and fails part-way: run each table as a child execution (a distributed Map)',
     );
   }
   const over = (what: string, events: number) =>

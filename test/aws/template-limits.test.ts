@@ -173,7 +173,7 @@ describe('no execution’s worst-case history reaches 25,000 events', () => {
       // Even where 422 tables would fit (max_retries 0), a run may have more: nothing bounds them.
       expect(count.events > HISTORY_EVENT_LIMIT).toBe(retries > 0);
       expect(() => assertHistoryWithinLimit(inline, retries)).toThrow(
-        /writes each table's states into the run's own history \(\d+ on lambda, \d+ on fargate/,
+        /writes each table's states into the run's own history \(\d+ per lambda table, \d+ per fargate/,
       );
     }
   });
