@@ -5,7 +5,8 @@ import { type LoadedConfig, loadConfig } from '../config/load-config';
 import type { PipelineConfig } from '../config/schema';
 import { ConfigError } from '../contract/errors';
 import { assertEnvironmentSizes } from './limits/environment-size';
-import { applyHistoryBudget } from './limits/history-budget';
+import { assertHistoryWithinLimit } from './limits/history-limit';
+import { definitionOf } from './limits/resolve-definition';
 import { acknowledgeFindings } from './nag-acknowledgements';
 import { PipelineStack } from './pipeline-stack';
 
@@ -31,8 +32,8 @@ export interface BuildAppOptions {
    */
   placeholderAccount?: string;
   /**
-   * Refuse a configuration that cannot work in AWS: a run that could pass Step Functions'
-   * history limit, an environment over Lambda's 4 KB (default true; docs/deploy.md, Limits).
+   * Refuse a stack that cannot work in AWS: an execution that could pass Step Functions' history
+   * limit, an environment over Lambda's 4 KB (default true; docs/deploy.md, Limits).
    * The local runner turns it off: neither limit exists locally.
    */
   checkAwsLimits?: boolean;
@@ -57,7 +58,10 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
   });
   acknowledgeFindings(stack, stack.pipeline.stateMachine);
   if (options.checkAwsLimits ?? true) {
-    applyHistoryBudget(stack, pipeline, tables);
+    assertHistoryWithinLimit(
+      definitionOf(stack, stack.pipeline.stateMachine),
+      pipeline.general.max_retries,
+    );
     assertEnvironmentSizes(stack);
   }
   return { app, stack };

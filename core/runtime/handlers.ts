@@ -18,7 +18,6 @@ import { claimRun, runDeadlineMinutes } from '../pipeline/run-lock';
 import { closeSessions, openStageSessions, type StageSessionPool } from '../pipeline/session-pool';
 import { createStageRegistry } from '../pipeline/stage-registry';
 import { runStage } from '../pipeline/stage-runner';
-import { assertWithinHistoryBudget, type HistoryBudget } from './history-budget';
 
 /**
  * The state machine's task handlers, as factories over where the configuration comes from:
@@ -35,8 +34,6 @@ export interface HandlerContext {
   sessionPool?: StageSessionPool;
   /** Recorded with the run for the run lock (default: aws). */
   runner?: RunnerKind;
-  /** The state machine's history budget (AWS): the Plan refuses a run that could exceed it. */
-  historyBudget?: () => HistoryBudget | undefined;
 }
 
 export function createPlanHandler(ctx: HandlerContext) {
@@ -47,8 +44,6 @@ export function createPlanHandler(ctx: HandlerContext) {
     const source = await openMysql(config.connections.source, { label: 'source', readOnly: true });
     try {
       const plan = await planRun(source, config, await ctx.overrides(), input);
-      const budget = ctx.historyBudget?.();
-      if (budget) assertWithinHistoryBudget(plan, budget);
       // A dry run writes nothing anywhere: no run history either.
       if (!plan.dryRun) {
         const pg = await openPg(config.connections.analytics, { label: 'analytics' });

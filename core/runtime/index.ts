@@ -32,11 +32,6 @@ export {
   type HandlerContext,
 } from './handlers';
 export {
-  assertWithinHistoryBudget,
-  HISTORY_BUDGET_VARIABLE,
-  type HistoryBudget,
-} from './history-budget';
-export {
   configFromEnvironment,
   contextFromEnvironment,
   overridesFromEnvironment,

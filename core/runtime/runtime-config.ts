@@ -6,7 +6,6 @@ import {
   TableOverrideSchema,
 } from '../../config/schema';
 import { ConfigError } from '../../contract/errors';
-import { type HistoryBudget, historyBudgetFromEnvironment } from './history-budget';
 
 /**
  * The configuration of a Lambda function or Fargate task in AWS: the validated pipeline.yml as
@@ -71,11 +70,9 @@ export function contextFromEnvironment(
 ): {
   config: () => Promise<PipelineConfig>;
   overrides: () => Promise<Record<string, TableOverride>>;
-  historyBudget: () => HistoryBudget | undefined;
 } {
   return {
     config: () => configFromEnvironment(env, readSecret),
     overrides: () => overridesFromEnvironment(env),
-    historyBudget: () => historyBudgetFromEnvironment(env),
   };
 }

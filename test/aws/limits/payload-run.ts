@@ -1,11 +1,15 @@
+import { stageInputOfTask } from '../../../contract/container-environment';
 import { ValidationError } from '../../../contract/errors';
 import {
   type RunPlan,
   type RunSummary,
   RunSummarySchema,
+  STAGE_NAMES,
+  type StageName,
   SummarizeInputSchema,
   type TableOutcome,
 } from '../../../contract/stage';
+import { CONTAINER_EXIT } from '../../../core/runtime';
 import type { AslDefinition } from '../../../infra/limits/resolve-definition';
 import { allStates } from '../../../infra/local/definition';
 import { polyfillWithResolvers } from '../../../infra/local/local-runner';
@@ -22,22 +26,38 @@ export interface StateSizes {
   parameters: number;
 }
 
+export interface PayloadRun {
+  /** Every state the run entered, by name, with its largest boundaries. */
+  sizes: Map<string, StateSizes>;
+  /** The last output of each state, by name (a Map's, once all its items are done). */
+  outputs: Map<string, unknown>;
+}
+
 /**
  * Runs the resolved definition in aws-local-stepfunctions (it applies ItemSelector, Parameters,
- * ResultPath and Catch as Step Functions does) with the Plan returning `plan` and every table
- * ending as `outcome` says: `succeeded`, or `failed` in its last stage the way each runner fails
- * (a Lambda error with its class, type and trace; a Fargate task stopped with an exit code). It
- * returns the largest input, output and task parameters of every state, by state name.
+ * ResultSelector, ResultPath, OutputPath and Catch as Step Functions does) with the Plan returning
+ * `plan`, and measures every state's input, output and task parameters, by state name.
+ *
+ * The engine runs a distributed Map's item processor inline: each item's states are measured as
+ * its child execution would see them (its input is the ItemSelector's output), and the Map's
+ * output is the array of the children's outputs, as a distributed Map without a ResultWriter
+ * returns it.
+ *
+ * With `succeeded` every table succeeds. With `failed` every table fails the way its runner fails
+ * (a Lambda error with its class, message and trace; a Fargate task that stops once on a
+ * transient error, is relaunched, then exits 1), at a stage that rotates through the tables of
+ * each runner, so that every failure path is measured.
  */
 export async function measurePayloads(
   definition: AslDefinition,
   roles: FunctionRoles,
   plan: RunPlan,
   outcome: 'succeeded' | 'failed',
-): Promise<Map<string, StateSizes>> {
+): Promise<PayloadRun> {
   polyfillWithResolvers();
   const { StateMachine } = await import('aws-local-stepfunctions');
   const sizes = new Map<string, StateSizes>();
+  const outputs = new Map<string, unknown>();
   const note = (name: string, key: keyof StateSizes, value: unknown) => {
     const s = sizes.get(name) ?? { input: 0, output: 0, parameters: 0 };
     s[key] = Math.max(s[key], jsonBytes(value ?? null));
@@ -45,10 +65,12 @@ export async function measurePayloads(
   };
   const handlers: Record<string, (input: unknown) => unknown> = {};
   const retryIntervalOverrides: Record<string, number[]> = {};
+  const failing = outcome === 'failed' ? failingStages(plan) : new Map<string, StageName>();
+  const tasks = { plan, failing, relaunched: new Set<string>() };
   for (const [name, state] of allStates(definition)) {
     if (Array.isArray(state.Retry)) retryIntervalOverrides[name] = state.Retry.map(() => 0);
     if (state.Type !== 'Task') continue;
-    const handler = bind(name, String(state.Resource), roles, plan, outcome);
+    const handler = bind(name, String(state.Resource), roles, tasks);
     handlers[name] = (input) => {
       note(name, 'parameters', input);
       return handler(input);
@@ -65,13 +87,16 @@ export async function measurePayloads(
   });
   const events = (async () => {
     for await (const e of execution.eventLogs) {
-      const event = e as unknown as { type: string; state?: { name: string; input: unknown } };
-      const data = event as unknown as { state?: { output?: unknown } };
+      const event = e as unknown as {
+        type: string;
+        state?: { name: string; input: unknown; output?: unknown };
+      };
       if (event.type === 'StateEntered' && event.state) {
         note(event.state.name, 'input', event.state.input);
       }
       if (event.type === 'StateExited' && event.state) {
-        note(event.state.name, 'output', data.state?.output);
+        note(event.state.name, 'output', event.state.output);
+        outputs.set(event.state.name, event.state.output);
       }
     }
   })();
@@ -80,15 +105,33 @@ export async function measurePayloads(
     if (outcome === 'succeeded' || error.cause?.name !== 'TablesFailed') throw error;
   });
   await events;
-  return sizes;
+  return { sizes, outputs };
+}
+
+/** The stage each table fails at: extract, load, transform, extract, … within each runner. */
+function failingStages(plan: RunPlan): Map<string, StageName> {
+  const seen = { lambda: 0, fargate: 0 };
+  return new Map(
+    plan.tables.map((t) => [
+      t.table,
+      STAGE_NAMES[seen[t.runner]++ % STAGE_NAMES.length] as StageName,
+    ]),
+  );
+}
+
+interface TaskBehaviour {
+  plan: RunPlan;
+  /** Table → the stage it fails at (none: every stage succeeds). */
+  failing: Map<string, StageName>;
+  /** `table/stage` of the Fargate tasks that already stopped once on a transient error. */
+  relaunched: Set<string>;
 }
 
 function bind(
   name: string,
   resource: string,
   roles: FunctionRoles,
-  plan: RunPlan,
-  outcome: 'succeeded' | 'failed',
+  { plan, failing, relaunched }: TaskBehaviour,
 ): (input: unknown) => unknown {
   const fn = /:function:([^:]+)$/.exec(resource)?.[1];
   const role = fn ? roles[fn] : undefined;
@@ -97,15 +140,21 @@ function bind(
   if (role === 'stage') {
     return (input) => {
       const { table, stage } = input as { table: string; stage: string };
-      if (outcome === 'failed' && stage === 'transform') throw lambdaError(table, stage);
+      if (failing.get(table) === stage) throw lambdaError(table, stage);
       return { table, stage, status: 'succeeded', rows: 818_050, durationMs: 61_234.5, bytes: 1 };
     };
   }
   if (resource.endsWith(':sns:publish')) return () => ({ MessageId: crypto.randomUUID() });
   if (resource.endsWith(':ecs:runTask.sync')) {
     return (input) => {
-      const failed = outcome === 'failed' && JSON.stringify(input).includes('"transform"');
-      if (failed) throw ecsTaskFailure();
+      const task = stageInputOfTask(input);
+      if (!task) throw new Error(`${name}: its parameters hold no stage input`);
+      if (failing.get(task.table) === task.stage) {
+        const launch = `${task.table}/${task.stage}`;
+        if (relaunched.has(launch)) throw ecsTaskFailure(CONTAINER_EXIT.failed);
+        relaunched.add(launch);
+        throw ecsTaskFailure(CONTAINER_EXIT.transient);
+      }
       return { StopCode: 'EssentialContainerExited', Containers: [{ ExitCode: 0 }] };
     };
   }
@@ -129,8 +178,8 @@ function lambdaError(table: string, stage: string): Error {
   return error;
 }
 
-/** `ecs:runTask.sync` when the container exits 1: States.TaskFailed, the stopped task as Cause. */
-function ecsTaskFailure(): Error {
+/** `ecs:runTask.sync` when the container exits: States.TaskFailed, the stopped task as Cause. */
+function ecsTaskFailure(exitCode: number): Error {
   const arn = 'arn:aws:ecs:us-east-1:123456789012';
   const task = {
     Attachments: [{ Id: crypto.randomUUID(), Status: 'DELETED', Type: 'ElasticNetworkInterface' }],
@@ -138,7 +187,7 @@ function ecsTaskFailure(): Error {
     Containers: [
       {
         ContainerArn: `${arn}:container/${crypto.randomUUID()}`,
-        ExitCode: 1,
+        ExitCode: exitCode,
         LastStatus: 'STOPPED',
         Name: 'stage',
         Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/cdk-hnb659fds-container-assets:abc',

@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../../../config/load-config';
 import { type PipelineConfig, type TablesConfig, TablesConfigSchema } from '../../../config/schema';
-import type { PlannedTable, RunPlan } from '../../../contract/stage';
+import type { PlannedTable, RunInput, RunPlan } from '../../../contract/stage';
 import { openMysql } from '../../../core/db/mysql-adapter';
 import { createTableStatements } from '../../../core/demo/seed-clinic';
 import { odSchema, realClinicRowCounts } from '../../../core/opendental/reference';
@@ -31,19 +31,23 @@ export async function createOpenDentalDatabase(database: string, extraTables = 0
 }
 
 /**
- * The real clinic's plan as the Plan step emits it: `planRun` over `database` (see
- * {@link createOpenDentalDatabase}; only its OpenDental tables are kept) with the repository's
- * pipeline.yml and tables.yml. The database is empty, so each table's `estimatedRows` and `runner`
- * are then set as the Plan sets them from the real clinic's statistics.
+ * The real clinic's plan as the Plan step emits it for `input` (a run by default): `planRun` over
+ * `database` (see {@link createOpenDentalDatabase}; only its OpenDental tables are kept) with the
+ * repository's pipeline.yml and tables.yml. The database is empty, so each table's `runner` (and a
+ * dry run's `estimatedRows`) are then set as the Plan sets them from the real clinic's statistics.
  */
-export async function realClinicPlan(config: LoadedConfig, database: string): Promise<RunPlan> {
+export async function realClinicPlan(
+  config: LoadedConfig,
+  database: string,
+  input: RunInput = {},
+): Promise<RunPlan> {
   const source = await openMysql({ ...LOCAL_MYSQL, database }, { label: 'source', readOnly: true });
   try {
     const plan = await planRun(
       source,
       sourcePipeline(config, database),
       config.tables,
-      {},
+      input,
       new Date('2025-03-01T06:00:00Z'),
     );
     const tables = plan.tables.filter((t) => t.table in odSchema);
@@ -65,21 +69,29 @@ function withRealStatistics(table: PlannedTable, config: LoadedConfig): PlannedT
   const statistics = { estimatedRows: real.rows, bytes: Math.round(real.size_mb * 1024 * 1024) };
   return {
     ...table,
-    estimatedRows: statistics.estimatedRows,
+    // Only a dry run's items say how large a table is.
+    ...(table.estimatedRows === undefined ? {} : { estimatedRows: statistics.estimatedRows }),
     runner: config.tables[table.table]?.runner ?? chooseRunner(statistics, config.pipeline.runners),
   };
 }
 
 /**
  * A plan of `count` items (room for several clinics): the real clinic's tables again and again,
- * each copy's names suffixed as a second clinic's would be (`patient_2`), everything else alike.
+ * each copy's names suffixed as a second clinic's would be (`patient_2`), everything else alike
+ * (a dry run's priorities renumbered).
  */
 export function scaledPlan(plan: RunPlan, count: number): RunPlan {
   const n = plan.tables.length;
   const tables = Array.from({ length: count }, (_, i) => {
     const t = plan.tables[i % n] as PlannedTable;
     const copy = Math.floor(i / n);
-    return copy === 0 ? t : { ...t, table: `${t.table}_${copy + 1}`, priority: i + 1 };
+    if (copy === 0) return t;
+    // Only a dry run's items have a priority.
+    return {
+      ...t,
+      table: `${t.table}_${copy + 1}`,
+      ...(t.priority === undefined ? {} : { priority: i + 1 }),
+    };
   });
   return { ...plan, tables };
 }
