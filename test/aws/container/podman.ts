@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 /**
  * podman for the image tests, as it works on this machine kind (see ../shared/LIBRARIES.md,
  * "containers"): root, no container registry, runc with cgroupfs, and outbound TLS intercepted.
- * `.ci/run` installs podman, buildah, mmdebstrap, runc and uidmap from Debian's packages.
+ * `npm test` and `npm run test:aws` install podman, mmdebstrap, runc and uidmap from Debian's
+ * packages when missing (test/aws/container/install-tools.sh).
  */
 export const CONTAINERS_CONF = fileURLToPath(new URL('./containers.conf', import.meta.url));
 
@@ -47,7 +48,9 @@ export function exec(
     child.on('error', (error) =>
       reject(
         (error as NodeJS.ErrnoException).code === 'ENOENT'
-          ? new Error(`${command} is not installed: .ci/run installs it from Debian's packages`)
+          ? new Error(
+              `${command} is not installed: npm test installs it from Debian's packages (test/aws/container/install-tools.sh)`,
+            )
           : error,
       ),
     );
