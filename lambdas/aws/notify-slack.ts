@@ -1,6 +1,6 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { SNSEvent } from 'aws-lambda';
-import { slackChannel } from '../../core/runtime';
+import { slackChannel } from '../../core/runtime/slack-notifier';
 
 /**
  * Subscribed to the pipeline's SNS topic: forwards each alert through the same Slack channel local
