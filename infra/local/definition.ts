@@ -61,3 +61,18 @@ export function allStates(definition: { States: Record<string, AslState> }): [st
     ];
   });
 }
+
+/**
+ * Retry waits for the local engine (`retryIntervalOverrides`): every retrier of every state waits
+ * `ms` instead of its IntervalSeconds, so local runs and tests do not sleep through backoffs.
+ */
+export function retryIntervalsOf(
+  definition: { States: Record<string, AslState> },
+  ms: number,
+): Record<string, number[]> {
+  return Object.fromEntries(
+    allStates(definition)
+      .filter(([, state]) => Array.isArray(state.Retry))
+      .map(([name, state]) => [name, (state.Retry as unknown[]).map(() => ms)]),
+  );
+}

@@ -15,7 +15,12 @@ import {
 import { ROOT_DIR } from '../build-app';
 import { STATE } from '../constructs/etl-state-machine';
 import type { TaskLaunch } from './container-task';
-import { type AslDefinition, allStates, synthesizeDefinition } from './definition';
+import {
+  type AslDefinition,
+  allStates,
+  retryIntervalsOf,
+  synthesizeDefinition,
+} from './definition';
 import { ecsTaskDescription, type LocalTaskOutcome } from './ecs-task-description';
 
 /** Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions uses. */
@@ -112,11 +117,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   );
   const retryMs =
     options.retryIntervalMs ?? options.config.pipeline.general.retry_delay_seconds * 1000;
-  const retryIntervalOverrides = Object.fromEntries(
-    allStates(definition)
-      .filter(([, state]) => Array.isArray(state.Retry))
-      .map(([name, state]) => [name, (state.Retry as unknown[]).map(() => retryMs)]),
-  );
+  const retryIntervalOverrides = retryIntervalsOf(definition, retryMs);
 
   const machine = new StateMachine(definition as never, {
     validationOptions: { checkPaths: true, checkArn: true },

@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { STATE } from '../../infra/constructs/etl-state-machine';
 import { type AslDefinition, allStates, synthesizeDefinition } from '../../infra/local/definition';
 import { etlExecution, type TableScript } from '../helpers/etl-execution';
 import { serveExecutions } from '../helpers/serve-executions';
+import { mockStackOutputs } from '../helpers/stack-outputs';
 import {
   plannedTable as item,
   lambdaOk,
@@ -18,23 +19,13 @@ import {
 } from '../helpers/table-scripts';
 
 const sfn = mockClient(SFNClient);
-const cfn = mockClient(CloudFormationClient);
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:Pipeline';
 const config = PipelineConfigSchema.parse({});
+const stack = mockStackOutputs(ARN);
 
 beforeEach(() => {
   sfn.reset();
-  cfn.reset();
-  cfn.on(DescribeStacksCommand).resolves({
-    Stacks: [
-      {
-        StackName: 'OpenDentalEtl',
-        CreationTime: new Date(),
-        StackStatus: 'CREATE_COMPLETE',
-        Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: ARN }],
-      },
-    ],
-  });
+  stack.reset();
 });
 
 /**

@@ -1,29 +1,20 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startAwsRun, stateMachineArn } from '../../cli/aws-target';
 import { PipelineConfigSchema } from '../../config/schema';
+import { mockStackOutputs } from '../helpers/stack-outputs';
 
 const sfn = mockClient(SFNClient);
-const cfn = mockClient(CloudFormationClient);
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:Pipeline';
 const EXEC = 'arn:aws:states:us-east-1:123456789012:execution:Pipeline:run-1';
 const config = PipelineConfigSchema.parse({});
+const stack = mockStackOutputs(ARN);
 
 beforeEach(() => {
   sfn.reset();
-  cfn.reset();
-  cfn.on(DescribeStacksCommand).resolves({
-    Stacks: [
-      {
-        StackName: 'OpenDentalEtl',
-        CreationTime: new Date(),
-        StackStatus: 'CREATE_COMPLETE',
-        Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: ARN }],
-      },
-    ],
-  });
+  stack.reset();
 });
 
 describe('--target aws', () => {

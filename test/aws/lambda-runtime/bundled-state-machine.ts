@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type AslDefinition, allStates } from '../../../infra/local/definition';
+import { type AslDefinition, allStates, retryIntervalsOf } from '../../../infra/local/definition';
 import { polyfillWithResolvers } from '../../../infra/local/local-runner';
 import { type FakeDeployment, resolveValue, type Template } from './cloudformation-values';
 import type { InvokeOutcome, LocalLambda } from './local-lambda';
@@ -78,11 +78,7 @@ export async function runBundledStateMachine(options: {
   polyfillWithResolvers();
   const { StateMachine } = await import('aws-local-stepfunctions');
   const retryMs = options.retryIntervalMs ?? 50;
-  const retryIntervalOverrides = Object.fromEntries(
-    allStates(definition)
-      .filter(([, state]) => Array.isArray(state.Retry))
-      .map(([name, state]) => [name, (state.Retry as unknown[]).map(() => retryMs)]),
-  );
+  const retryIntervalOverrides = retryIntervalsOf(definition, retryMs);
   const execution = new StateMachine(definition as never, {
     validationOptions: { checkPaths: true, checkArn: true },
   }).run(options.input as never, {
