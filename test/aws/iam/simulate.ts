@@ -84,34 +84,35 @@ export function describeAccess(access: Access, decision: Decision): string {
   return `${who} ${access.action} on ${access.resource}: ${decision} (${access.because})`;
 }
 
-/**
- * Every access that is not allowed, one line each (principal, action, resource, decision, why):
- * an implicit or explicit deny, or a simulation error.
- */
-export async function notAllowed(
+/** One line per access whose decision `wrong` flags (principal, action, resource, decision, why). */
+async function accessesWhere(
   store: PolicyStore,
   accesses: readonly Access[],
   account: string,
+  wrong: (decision: string) => boolean,
 ): Promise<string[]> {
   const lines: string[] = [];
   for (const access of accesses) {
     const decision = await decide(store, access, account);
-    if (decision !== 'Allowed') lines.push(describeAccess(access, decision));
+    if (wrong(decision)) lines.push(describeAccess(access, decision));
   }
   return lines;
 }
 
-/** Every access that is allowed although it must not be, and every simulation error. */
-export async function allowedButForbidden(
+/** Every access that is not allowed: an implicit or explicit deny, or a simulation error. */
+export function notAllowed(
   store: PolicyStore,
   accesses: readonly Access[],
   account: string,
 ): Promise<string[]> {
-  const lines: string[] = [];
-  for (const access of accesses) {
-    const decision = await decide(store, access, account);
-    if (decision === 'Allowed' || decision.startsWith('error'))
-      lines.push(describeAccess(access, decision));
-  }
-  return lines;
+  return accessesWhere(store, accesses, account, (d) => d !== 'Allowed');
+}
+
+/** Every access that is allowed although it must not be, and every simulation error. */
+export function allowedButForbidden(
+  store: PolicyStore,
+  accesses: readonly Access[],
+  account: string,
+): Promise<string[]> {
+  return accessesWhere(store, accesses, account, (d) => d === 'Allowed' || d.startsWith('error'));
 }
