@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { IDENTIFIER, RunnerSchema, StrategySchema } from '../contract/stage';
+import { RunnerSchema, StrategySchema } from '../contract/stage';
+import { AwsSchema } from './aws-schema';
+import { ConnectionsSchema } from './connection-schema';
+import { bool, identifier, int } from './schema-primitives';
 import { secret } from './secret-fields';
 
 /**
@@ -13,92 +16,6 @@ import { secret } from './secret-fields';
  * Every credential is declared with `secret(…)` (config/secret-fields.ts): the configuration
  * put into the AWS template and runtime environments is stripped of all of them.
  */
-
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
-    z.number().int().min(min).max(max),
-  );
-
-const bool = () =>
-  z.preprocess((v) => {
-    if (typeof v !== 'string') return v;
-    const s = v.trim().toLowerCase();
-    if (['true', 'yes', 'on', '1'].includes(s)) return true;
-    if (['false', 'no', 'off', '0', ''].includes(s)) return false;
-    return v;
-  }, z.boolean());
-
-const identifier = () =>
-  z.string().regex(IDENTIFIER, 'must be a plain identifier (letters, digits, underscore)');
-
-const identifierish = () =>
-  z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'letters, digits and hyphens');
-
-const TlsSchema = z.union([
-  bool(),
-  z.strictObject({
-    /** PEM file with the CA that signed the server certificate. */
-    ca_file: z.string().optional(),
-    reject_unauthorized: bool().default(true),
-  }),
-]);
-
-const connection = (defaults: { port: number; database: string; user: string }) =>
-  z.strictObject({
-    host: z.string().min(1).default('127.0.0.1'),
-    port: int(1, 65535).default(defaults.port),
-    database: identifier().default(defaults.database),
-    user: z.string().min(1).default(defaults.user),
-    password: secret(z.string()).default(''),
-    tls: TlsSchema.default(false),
-    /** Secrets Manager secret (name or ARN) holding host/port/username/password in AWS. */
-    secret_id: z.string().optional(),
-    connect_timeout_seconds: int(1, 600).default(10),
-  });
-
-const MysqlConnectionSchema = connection({ port: 3306, database: 'opendental', user: 'root' });
-
-export const ConnectionsSchema = z.strictObject({
-  source: MysqlConnectionSchema.default({
-    host: '127.0.0.1',
-    port: 3306,
-    database: 'opendental_source',
-    user: 'root',
-    password: '',
-    tls: false,
-    connect_timeout_seconds: 10,
-  }),
-  replication: MysqlConnectionSchema.default({
-    host: '127.0.0.1',
-    port: 3306,
-    database: 'opendental_replication',
-    user: 'root',
-    password: '',
-    tls: false,
-    connect_timeout_seconds: 10,
-  }),
-  analytics: connection({ port: 5432, database: 'opendental_analytics', user: 'postgres' })
-    .extend({
-      schemas: z
-        .strictObject({
-          raw: identifier().default('raw'),
-          public: identifier().default('public'),
-          meta: identifier().default('etl_meta'),
-        })
-        .default({ raw: 'raw', public: 'public', meta: 'etl_meta' }),
-    })
-    .default({
-      host: '127.0.0.1',
-      port: 5432,
-      database: 'opendental_analytics',
-      user: 'postgres',
-      password: '',
-      tls: false,
-      connect_timeout_seconds: 10,
-      schemas: { raw: 'raw', public: 'public', meta: 'etl_meta' },
-    }),
-});
 
 const stage = (timeoutMinutes: number) =>
   z.strictObject({ timeout_minutes: int(1, 24 * 60).default(timeoutMinutes) });
@@ -192,45 +109,7 @@ export const PipelineConfigSchema = z.strictObject({
       enabled: bool().default(true),
     })
     .default({ cron: '0 1 * * ? *', timezone: 'America/New_York', enabled: true }),
-  aws: z
-    .strictObject({
-      region: z.string().default('us-east-1'),
-      /**
-       * The account the stack deploys to. Required with `vpc_id` (the lookup needs it) unless
-       * `CDK_DEFAULT_ACCOUNT` is set, as the cdk CLI does from the credentials.
-       */
-      account: z
-        .preprocess(
-          // Unquoted in YAML it is a number (and loses a leading zero: hence the hint).
-          (v) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : v),
-          z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id, quoted'),
-        )
-        .optional(),
-      /** An existing VPC (its private subnets must reach the databases); omit to create one. */
-      vpc_id: z.string().optional(),
-      stack_name: identifierish().default('OpenDentalEtl'),
-      /** The deployed state machine, for `run --target aws` (default: the stack output). */
-      state_machine_arn: z.string().optional(),
-      lambda_memory_mb: int(128, 10_240).default(1024),
-      fargate_cpu: int(256, 16_384).default(1024),
-      fargate_memory_mb: int(512, 122_880).default(2048),
-      /** Alarm when a run takes longer than this. */
-      max_run_minutes: int(1, 24 * 60).default(240),
-      /**
-       * Reserve Lambda concurrency, sized from `general.max_parallel_jobs` (opt-in: the account
-       * must keep 100 unreserved, so a new account's default quota cannot hold it).
-       */
-      reserved_concurrency: bool().default(false),
-    })
-    .default({
-      region: 'us-east-1',
-      stack_name: 'OpenDentalEtl',
-      lambda_memory_mb: 1024,
-      fargate_cpu: 1024,
-      fargate_memory_mb: 2048,
-      max_run_minutes: 240,
-      reserved_concurrency: false,
-    }),
+  aws: AwsSchema,
   transform: z
     .strictObject({
       /** Public names for particular columns: table → MySQL column name → public name. */

@@ -80,7 +80,7 @@ function stackAccount(
   options: BuildAppOptions,
 ): string | undefined {
   if (pipeline.aws.account) return pipeline.aws.account;
-  if (!pipeline.aws.vpc_id) return undefined;
+  if (pipeline.aws.network.type !== 'existing_vpc') return undefined;
   const account = env.CDK_DEFAULT_ACCOUNT || options.placeholderAccount;
   if (account) return account;
   throw new ConfigError(

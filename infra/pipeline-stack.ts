@@ -74,7 +74,10 @@ export class PipelineStack extends Stack {
       encryptionKey: key,
     };
 
-    this.network = new Network(this, 'Network', { vpcId: config.aws.vpc_id, logs });
+    this.network = new Network(this, 'Network', {
+      vpcId: config.aws.network.type === 'existing_vpc' ? config.aws.network.vpc_id : undefined,
+      logs,
+    });
     this.secrets = new Secrets(this, 'Secrets', {
       connections: config.connections,
       encryptionKey: key,
