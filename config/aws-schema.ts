@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { DatabasesSchema } from './databases-schema';
+import { environmentName } from './environment';
 import { NetworkSchema } from './network-schema';
 import { bool, identifierish, int } from './schema-primitives';
 
 /** `aws` of pipeline.yml: where and how the stack is deployed. */
 export const AwsSchema = z
   .strictObject({
+    /**
+     * The environment this file describes (`dev`, `prod`): selected by `cdk deploy -c env=…`,
+     * appended to the stack name, part of every secret's name (config/environment.ts).
+     */
+    environment: environmentName().optional(),
     region: z.string().default('us-east-1'),
     /**
      * The account the stack deploys to. Required with `network.type: existing_vpc` (the lookup needs it) unless

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RunnerSchema, StrategySchema } from '../contract/stage';
 import { AwsSchema } from './aws-schema';
 import { ConnectionsSchema } from './connection-schema';
+import { pinnedEnvironment, secretsOutsideEnvironment } from './environment';
 import { bool, identifier, int } from './schema-primitives';
 import { secret } from './secret-fields';
 
@@ -20,7 +21,7 @@ import { secret } from './secret-fields';
 const stage = (timeoutMinutes: number) =>
   z.strictObject({ timeout_minutes: int(1, 24 * 60).default(timeoutMinutes) });
 
-export const PipelineConfigSchema = z.strictObject({
+const PipelineFields = z.strictObject({
   general: z
     .strictObject({
       batch_size: int(1, 1_000_000).default(5000),
@@ -109,7 +110,7 @@ export const PipelineConfigSchema = z.strictObject({
       enabled: bool().default(true),
     })
     .default({ cron: '0 1 * * ? *', timezone: 'America/New_York', enabled: true }),
-  aws: AwsSchema,
+  aws: pinnedEnvironment(AwsSchema),
   transform: z
     .strictObject({
       /** Public names for particular columns: table → MySQL column name → public name. */
@@ -124,6 +125,25 @@ export const PipelineConfigSchema = z.strictObject({
       fargate_min_bytes: int(0).default(256 * 1024 * 1024),
     })
     .default({ fargate_min_rows: 500_000, fargate_min_bytes: 256 * 1024 * 1024 }),
+});
+
+/** pipeline.yml; an environment's file names only that environment's secrets (config/environment.ts). */
+export const PipelineConfigSchema = PipelineFields.superRefine((config, ctx) => {
+  const named = [
+    ...Object.entries(config.connections).flatMap(([name, c]) =>
+      c.secret_id ? [{ path: ['connections', name, 'secret_id'], secretId: c.secret_id }] : [],
+    ),
+    ...(config.alerts.slack_webhook_secret_id
+      ? [
+          {
+            path: ['alerts', 'slack_webhook_secret_id'],
+            secretId: config.alerts.slack_webhook_secret_id,
+          },
+        ]
+      : []),
+  ];
+  for (const issue of secretsOutsideEnvironment(config.aws.environment, named))
+    ctx.addIssue({ code: 'custom', ...issue });
 });
 
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
