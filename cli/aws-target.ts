@@ -6,6 +6,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { stackNameOf } from '../config/environment';
 import type { PipelineConfig } from '../config/schema';
 import { ConfigError } from '../contract/errors';
 import type { RunInput } from '../contract/stage';
@@ -13,22 +14,38 @@ import { FAILED_STATUSES, readExecutionHistory, sortStages } from './read-execut
 import { executionHistory, readMapRun } from './read-map-run';
 import type { RunStatus } from './run-status';
 
+/** The deployed stack of a configuration (`aws.stack_name`, `-<aws.environment>`): ARN and outputs. */
+export async function describeStack(
+  config: PipelineConfig,
+  cloudFormation = new CloudFormationClient({ region: config.aws.region }),
+): Promise<{ stackName: string; stackId: string; outputs: Record<string, string> }> {
+  const stackName = stackNameOf(config.aws);
+  const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+  const [stack] = Stacks ?? [];
+  if (!stack?.StackId)
+    throw new ConfigError(`stack ${stackName} not found in ${config.aws.region}`);
+  const outputs = Object.fromEntries(
+    (stack.Outputs ?? []).flatMap((o) =>
+      o.OutputKey && o.OutputValue ? [[o.OutputKey, o.OutputValue]] : [],
+    ),
+  );
+  return { stackName, stackId: stack.StackId, outputs };
+}
+
 /**
  * `--target aws`: the deployed state machine, through the Step Functions API. Its ARN comes from
  * `aws.state_machine_arn`, else from the stack's `StateMachineArn` output.
  */
 export async function stateMachineArn(
   config: PipelineConfig,
-  cloudFormation = new CloudFormationClient({ region: config.aws.region }),
+  cloudFormation?: CloudFormationClient,
 ): Promise<string> {
   if (config.aws.state_machine_arn) return config.aws.state_machine_arn;
-  const { Stacks } = await cloudFormation.send(
-    new DescribeStacksCommand({ StackName: config.aws.stack_name }),
-  );
-  const arn = Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'StateMachineArn')?.OutputValue;
+  const { stackName, outputs } = await describeStack(config, cloudFormation);
+  const arn = outputs.StateMachineArn;
   if (!arn)
     throw new ConfigError(
-      `stack ${config.aws.stack_name} has no StateMachineArn output: set aws.state_machine_arn`,
+      `stack ${stackName} has no StateMachineArn output: set aws.state_machine_arn`,
     );
   return arn;
 }

@@ -1,6 +1,7 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
+import { assertSelectedEnvironment, selectConfigPath, stackNameOf } from '../config/environment';
 import { type LoadedConfig, loadConfig } from '../config/load-config';
 import type { PipelineConfig } from '../config/schema';
 import { ConfigError } from '../contract/errors';
@@ -23,6 +24,8 @@ export interface BuildAppOptions {
    * runner turns it off: it only reads the state machine definition, and the check costs seconds.
    */
   validateTemplates?: boolean;
+  /** CDK context (`-c key=value`), e.g. `{ env: 'prod' }`: the environment to synthesize. */
+  context?: Record<string, unknown>;
   /** Where `CONFIG_PATH` and `CDK_DEFAULT_ACCOUNT` are read (default: `process.env`). */
   env?: NodeJS.ProcessEnv;
   /**
@@ -42,15 +45,17 @@ export interface BuildAppOptions {
 /** The CDK app with the pipeline stack: used by `cdk synth`, the tests and the local runner. */
 export function buildApp(options: BuildAppOptions = {}): { app: App; stack: PipelineStack } {
   const env = options.env ?? process.env;
-  const { pipeline, tables } =
-    options.config ?? loadConfig({ path: env.CONFIG_PATH, cwd: ROOT_DIR });
   const app = new App({
     outdir: options.outdir,
     builtinCloudFormationValidation: options.validateTemplates ?? true,
-    // An empty bundling list skips esbuild and Docker work when only the template is needed.
-    context: options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {},
+    context: {
+      ...options.context,
+      // An empty bundling list skips esbuild and Docker work when only the template is needed.
+      ...(options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
+    },
   });
-  const stack = new PipelineStack(app, pipeline.aws.stack_name, {
+  const { pipeline, tables } = selectedConfig(app, env, options.config);
+  const stack = new PipelineStack(app, stackNameOf(pipeline.aws), {
     config: pipeline,
     tables,
     rootDir: ROOT_DIR,
@@ -65,6 +70,23 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
     assertEnvironmentSizes(stack);
   }
   return { app, stack };
+}
+
+/**
+ * The configuration to synthesize: `options.config`, else `CONFIG_PATH`, else the file of the
+ * environment the context `env` selects (`-c env=prod`: config/pipeline.prod.yml), else
+ * config/pipeline.yml. With `env` selected, the file must be that environment's.
+ */
+function selectedConfig(app: App, env: NodeJS.ProcessEnv, given?: LoadedConfig): LoadedConfig {
+  const environment: unknown = app.node.tryGetContext('env');
+  const path = selectConfigPath({ environment, configPath: env.CONFIG_PATH });
+  const config = given ?? loadConfig({ path, cwd: ROOT_DIR });
+  assertSelectedEnvironment(
+    environment,
+    config.pipeline.aws,
+    relative(ROOT_DIR, config.files.pipeline),
+  );
+  return config;
 }
 
 /**

@@ -81,6 +81,7 @@ export class PipelineStack extends Stack {
     this.secrets = new Secrets(this, 'Secrets', {
       connections: config.connections,
       encryptionKey: key,
+      namePrefix: config.aws.environment ? this.stackName : undefined,
     });
     this.runners = new StageRunners(this, 'StageRunners', {
       config,

@@ -12,6 +12,11 @@ export interface SecretsProps {
   readonly connections: Pick<PipelineConfig['connections'], ConnectionName>;
   /** Encrypts the placeholder secrets. */
   readonly encryptionKey: kms.IKey;
+  /**
+   * Names the placeholder secrets `<namePrefix>/<connection>` (an environment's stack name, so
+   * dev and prod never share one); without it CloudFormation generates their names.
+   */
+  readonly namePrefix?: string;
 }
 
 /**
@@ -29,6 +34,7 @@ export class Secrets extends Construct {
         const secret = secretId
           ? secretsmanager.Secret.fromSecretNameV2(this, `${name}Secret`, secretId)
           : new secretsmanager.Secret(this, `${name}Secret`, {
+              secretName: props.namePrefix && `${props.namePrefix}/${name}`,
               description: `OpenDental ETL ${name} connection (fill in host, port, username, password)`,
               encryptionKey: props.encryptionKey,
             });

@@ -13,6 +13,7 @@ export function mockStackOutputs(stateMachineArn: string) {
       Stacks: [
         {
           StackName: 'OpenDentalEtl',
+          StackId: `${stateMachineArn.replace(/:states:(.*):stateMachine:.*$/, ':cloudformation:$1')}:stack/OpenDentalEtl/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`,
           CreationTime: new Date(),
           StackStatus: 'CREATE_COMPLETE',
           Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: stateMachineArn }],
