@@ -1,4 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
+import { awsCommand } from './commands/aws';
 import { configCommand } from './commands/config';
 import { dbtSourcesCommand } from './commands/dbt-sources';
 import { demoCommand } from './commands/demo';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(discoverCommand());
   program.addCommand(configCommand());
   program.addCommand(dbtSourcesCommand());
+  program.addCommand(awsCommand());
   // Subcommands added with addCommand() do not inherit these: errors must reach main() as
   // exceptions (for exit code 2), never as a process.exit() deep inside commander.
   const everyCommand = (command: Command): Command[] => [

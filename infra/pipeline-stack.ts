@@ -20,6 +20,7 @@ import { hoursBetweenRuns } from './constructs/hours-between-runs';
 import { Monitoring } from './constructs/monitoring';
 import { Network } from './constructs/network';
 import { NightlySchedule } from './constructs/nightly-schedule';
+import { OperatorPolicy } from './constructs/operator-policy';
 import {
   PipelineLogGroup,
   type PipelineLogGroupProps,
@@ -52,6 +53,8 @@ export class PipelineStack extends Stack {
   readonly pipeline: EtlStateMachine;
   readonly schedule: NightlySchedule;
   readonly monitoring: Monitoring;
+  /** What an operator's `etl-pipeline … --target aws` may call (output `OperatorPolicyArn`). */
+  readonly operatorPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -163,5 +166,12 @@ export class PipelineStack extends Stack {
 
     new CfnOutput(this, 'StateMachineArn', { value: machine.stateMachineArn });
     new CfnOutput(this, 'TopicArn', { value: this.alerts.topic.topicArn });
+    this.operatorPolicy = new OperatorPolicy(this, 'OperatorPolicy', {
+      stateMachine: machine,
+    }).policy;
+    new CfnOutput(this, 'OperatorPolicyArn', {
+      value: this.operatorPolicy.managedPolicyArn,
+      description: 'Attach to the role or user that runs etl-pipeline --target aws',
+    });
   }
 }

@@ -124,7 +124,18 @@ describe('environments: -c env=dev and -c env=prod from one repository', () => {
     expect(names).toEqual([undefined, undefined, undefined]);
   });
 
-  it('has 0 unacknowledged cdk-nag findings', () => {
+  it('outputs the operator policy’s ARN, and has 0 unacknowledged cdk-nag findings', () => {
+    for (const built of [dev, prod]) {
+      expect(Object.keys(built.template.findOutputs('OperatorPolicyArn'))).toHaveLength(1);
+      built.template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
+      // Attached by whoever operates: to no role, user or group of the stack.
+      const [policy] = Object.values(built.template.findResources('AWS::IAM::ManagedPolicy'));
+      expect(Object.keys(policy?.Properties ?? {}).sort()).toEqual([
+        'Description',
+        'Path',
+        'PolicyDocument',
+      ]);
+    }
     for (const pack of [new AwsSolutionsChecks(prod.app), new HIPAASecurityChecks(prod.app)]) {
       const report = pack.validateScope(prod.stack) as { violations?: { ruleName: string }[] };
       expect((report.violations ?? []).map((v) => v.ruleName)).toEqual([]);

@@ -198,6 +198,12 @@ export class TemplateResolver {
       'AWS::AccountId': this.env.account,
       'AWS::URLSuffix': 'amazonaws.com',
       'AWS::StackName': this.stackName,
+      // CloudFormation appends a UUID it generates at creation.
+      'AWS::StackId': arn(
+        'cloudformation',
+        this.env,
+        `stack/${this.stackName}/${keyId(this.stackName)}`,
+      ),
     };
     return values[name];
   }
