@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RunnerSchema, StrategySchema } from '../contract/stage';
 import { AwsSchema } from './aws-schema';
 import { ConnectionsSchema } from './connection-schema';
+import { managedDatabaseConflicts } from './databases-schema';
 import { bool, identifier, int } from './schema-primitives';
 import { secret } from './secret-fields';
 
@@ -20,111 +21,116 @@ import { secret } from './secret-fields';
 const stage = (timeoutMinutes: number) =>
   z.strictObject({ timeout_minutes: int(1, 24 * 60).default(timeoutMinutes) });
 
-export const PipelineConfigSchema = z.strictObject({
-  general: z
-    .strictObject({
-      batch_size: int(1, 1_000_000).default(5000),
-      parallel_jobs: int(1, 40).default(2),
-      /**
-       * The most tables at once a run may ask for (`--parallel`, the execution input's
-       * `parallel`): what the deployment is sized for (Lambda concurrency, Fargate vCPUs, the
-       * clinic server's connections). Default: `parallel_jobs`.
-       */
-      max_parallel_jobs: int(1, 40).optional(),
-      max_retries: int(0, 10).default(3),
-      retry_delay_seconds: int(0, 3600).default(300),
-    })
-    .refine((g) => g.max_parallel_jobs === undefined || g.parallel_jobs <= g.max_parallel_jobs, {
-      path: ['parallel_jobs'],
-      message: 'must not be above general.max_parallel_jobs',
-    })
-    .transform((g) => ({ ...g, max_parallel_jobs: g.max_parallel_jobs ?? g.parallel_jobs }))
-    .default({
-      batch_size: 5000,
-      parallel_jobs: 2,
-      max_parallel_jobs: 2,
-      max_retries: 3,
-      retry_delay_seconds: 300,
-    }),
-  stages: z
-    .strictObject({
-      extract: stage(30)
-        .extend({
-          /** Rows changed this long before the stored watermark are read again (clock skew). */
-          overlap_minutes: int(0, 24 * 60).default(5),
-          /** Timestamp and append tables are also checksum-reconciled every this many runs. */
-          reconcile_every_runs: int(1, 1000).default(7),
-        })
-        .default({ timeout_minutes: 30, overlap_minutes: 5, reconcile_every_runs: 7 }),
-      load: stage(45).default({ timeout_minutes: 45 }),
-      transform: stage(60).default({ timeout_minutes: 60 }),
-    })
-    .default({
-      extract: { timeout_minutes: 30, overlap_minutes: 5, reconcile_every_runs: 7 },
-      load: { timeout_minutes: 45 },
-      transform: { timeout_minutes: 60 },
-    }),
-  monitoring: z
-    .strictObject({
-      metrics: z
-        .strictObject({
-          collection_interval: int(1, 86_400).default(300),
-          retention_days: int(1, 3653).default(30),
-        })
-        .default({ collection_interval: 300, retention_days: 30 }),
-    })
-    .default({ metrics: { collection_interval: 300, retention_days: 30 } }),
-  connections: ConnectionsSchema.default(ConnectionsSchema.parse({})),
-  alerts: z
-    .strictObject({
-      email: z.array(z.email()).default([]),
-      /** Secrets Manager secret whose value is the Slack incoming-webhook URL (AWS). */
-      slack_webhook_secret_id: z.string().optional(),
-      /** Local runs: a Slack incoming-webhook URL, e.g. from ${SLACK_WEBHOOK_URL}. */
-      slack_webhook_url: secret(z.url()).optional(),
-      /** Local runs: e-mail through an SMTP server to `email` addresses. */
-      smtp: z
-        .strictObject({
-          host: z.string().min(1),
-          port: int(1, 65535).default(587),
-          secure: bool().default(false),
-          user: z.string().optional(),
-          password: secret(z.string()).optional(),
-          from: z.email(),
-        })
-        .optional(),
-    })
-    .default({ email: [] }),
-  schedule: z
-    .strictObject({
-      /** EventBridge Scheduler cron fields: minutes hours day-of-month month day-of-week year. */
-      cron: z
-        .string()
-        .regex(/^\S+( \S+){5}$/, 'must have six fields, e.g. "0 1 * * ? *"')
-        .default('0 1 * * ? *'),
-      timezone: z
-        .string()
-        .refine(isTimeZone, 'must be an IANA time zone such as America/New_York')
-        .default('America/New_York'),
-      enabled: bool().default(true),
-    })
-    .default({ cron: '0 1 * * ? *', timezone: 'America/New_York', enabled: true }),
-  aws: AwsSchema,
-  transform: z
-    .strictObject({
-      /** Public names for particular columns: table → MySQL column name → public name. */
-      column_names: z.record(identifier(), z.record(z.string(), identifier())).default({}),
-    })
-    .default({ column_names: {} }),
-  runners: z
-    .strictObject({
-      /** A table with at least this many estimated rows runs on Fargate. */
-      fargate_min_rows: int(0).default(500_000),
-      /** A table with at least this many bytes (data + indexes) runs on Fargate. */
-      fargate_min_bytes: int(0).default(256 * 1024 * 1024),
-    })
-    .default({ fargate_min_rows: 500_000, fargate_min_bytes: 256 * 1024 * 1024 }),
-});
+export const PipelineConfigSchema = z
+  .strictObject({
+    general: z
+      .strictObject({
+        batch_size: int(1, 1_000_000).default(5000),
+        parallel_jobs: int(1, 40).default(2),
+        /**
+         * The most tables at once a run may ask for (`--parallel`, the execution input's
+         * `parallel`): what the deployment is sized for (Lambda concurrency, Fargate vCPUs, the
+         * clinic server's connections). Default: `parallel_jobs`.
+         */
+        max_parallel_jobs: int(1, 40).optional(),
+        max_retries: int(0, 10).default(3),
+        retry_delay_seconds: int(0, 3600).default(300),
+      })
+      .refine((g) => g.max_parallel_jobs === undefined || g.parallel_jobs <= g.max_parallel_jobs, {
+        path: ['parallel_jobs'],
+        message: 'must not be above general.max_parallel_jobs',
+      })
+      .transform((g) => ({ ...g, max_parallel_jobs: g.max_parallel_jobs ?? g.parallel_jobs }))
+      .default({
+        batch_size: 5000,
+        parallel_jobs: 2,
+        max_parallel_jobs: 2,
+        max_retries: 3,
+        retry_delay_seconds: 300,
+      }),
+    stages: z
+      .strictObject({
+        extract: stage(30)
+          .extend({
+            /** Rows changed this long before the stored watermark are read again (clock skew). */
+            overlap_minutes: int(0, 24 * 60).default(5),
+            /** Timestamp and append tables are also checksum-reconciled every this many runs. */
+            reconcile_every_runs: int(1, 1000).default(7),
+          })
+          .default({ timeout_minutes: 30, overlap_minutes: 5, reconcile_every_runs: 7 }),
+        load: stage(45).default({ timeout_minutes: 45 }),
+        transform: stage(60).default({ timeout_minutes: 60 }),
+      })
+      .default({
+        extract: { timeout_minutes: 30, overlap_minutes: 5, reconcile_every_runs: 7 },
+        load: { timeout_minutes: 45 },
+        transform: { timeout_minutes: 60 },
+      }),
+    monitoring: z
+      .strictObject({
+        metrics: z
+          .strictObject({
+            collection_interval: int(1, 86_400).default(300),
+            retention_days: int(1, 3653).default(30),
+          })
+          .default({ collection_interval: 300, retention_days: 30 }),
+      })
+      .default({ metrics: { collection_interval: 300, retention_days: 30 } }),
+    connections: ConnectionsSchema.default(ConnectionsSchema.parse({})),
+    alerts: z
+      .strictObject({
+        email: z.array(z.email()).default([]),
+        /** Secrets Manager secret whose value is the Slack incoming-webhook URL (AWS). */
+        slack_webhook_secret_id: z.string().optional(),
+        /** Local runs: a Slack incoming-webhook URL, e.g. from ${SLACK_WEBHOOK_URL}. */
+        slack_webhook_url: secret(z.url()).optional(),
+        /** Local runs: e-mail through an SMTP server to `email` addresses. */
+        smtp: z
+          .strictObject({
+            host: z.string().min(1),
+            port: int(1, 65535).default(587),
+            secure: bool().default(false),
+            user: z.string().optional(),
+            password: secret(z.string()).optional(),
+            from: z.email(),
+          })
+          .optional(),
+      })
+      .default({ email: [] }),
+    schedule: z
+      .strictObject({
+        /** EventBridge Scheduler cron fields: minutes hours day-of-month month day-of-week year. */
+        cron: z
+          .string()
+          .regex(/^\S+( \S+){5}$/, 'must have six fields, e.g. "0 1 * * ? *"')
+          .default('0 1 * * ? *'),
+        timezone: z
+          .string()
+          .refine(isTimeZone, 'must be an IANA time zone such as America/New_York')
+          .default('America/New_York'),
+        enabled: bool().default(true),
+      })
+      .default({ cron: '0 1 * * ? *', timezone: 'America/New_York', enabled: true }),
+    aws: AwsSchema,
+    transform: z
+      .strictObject({
+        /** Public names for particular columns: table → MySQL column name → public name. */
+        column_names: z.record(identifier(), z.record(z.string(), identifier())).default({}),
+      })
+      .default({ column_names: {} }),
+    runners: z
+      .strictObject({
+        /** A table with at least this many estimated rows runs on Fargate. */
+        fargate_min_rows: int(0).default(500_000),
+        /** A table with at least this many bytes (data + indexes) runs on Fargate. */
+        fargate_min_bytes: int(0).default(256 * 1024 * 1024),
+      })
+      .default({ fargate_min_rows: 500_000, fargate_min_bytes: 256 * 1024 * 1024 }),
+  })
+  .superRefine((config, ctx) => {
+    for (const { path, message } of managedDatabaseConflicts(config))
+      ctx.addIssue({ code: 'custom', path, message });
+  });
 
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
 export type ConnectionConfig = PipelineConfig['connections']['source'];
