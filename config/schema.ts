@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RunnerSchema, StrategySchema } from '../contract/stage';
 import { AwsSchema } from './aws-schema';
 import { ConnectionsSchema } from './connection-schema';
+import { managedDatabaseConflicts } from './databases-schema';
 import { pinnedEnvironment, secretsOutsideEnvironment } from './environment';
 import { bool, identifier, int } from './schema-primitives';
 import { secret } from './secret-fields';
@@ -127,7 +128,10 @@ const PipelineFields = z.strictObject({
     .default({ fargate_min_rows: 500_000, fargate_min_bytes: 256 * 1024 * 1024 }),
 });
 
-/** pipeline.yml; an environment's file names only that environment's secrets (config/environment.ts). */
+/**
+ * pipeline.yml; an environment's file names only that environment's secrets (config/environment.ts),
+ * and a database the stack provisions takes no secret_id of its own (config/databases-schema.ts).
+ */
 export const PipelineConfigSchema = PipelineFields.superRefine((config, ctx) => {
   const named = [
     ...Object.entries(config.connections).flatMap(([name, c]) =>
@@ -144,6 +148,8 @@ export const PipelineConfigSchema = PipelineFields.superRefine((config, ctx) => 
   ];
   for (const issue of secretsOutsideEnvironment(config.aws.environment, named))
     ctx.addIssue({ code: 'custom', ...issue });
+  for (const { path, message } of managedDatabaseConflicts(config))
+    ctx.addIssue({ code: 'custom', path, message });
 });
 
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;

@@ -153,3 +153,48 @@ export function acknowledgeOperatorWildcards(
     });
   }
 }
+
+/** A database the stack provisions (aws.databases): what its configuration leaves as it is. */
+export function acknowledgeManagedDatabase(
+  instance: IConstruct,
+  options: { engine: 'mariadb' | 'postgres'; multiAz: boolean; deletionProtection: boolean },
+): void {
+  const acknowledge = (ids: string[], reason: string) =>
+    Validations.of(instance).acknowledge(...ids.map((id) => ({ id, reason })));
+  acknowledge(
+    ['AwsSolutions-RDS11'],
+    'The engine’s default port: only the runners’ and the rotation function’s security groups reach it, and the runners’ egress rules name the database ports; another port would hide nothing from them.',
+  );
+  acknowledge(
+    ['HIPAA.Security-RDSInBackupPlan'],
+    'RDS automated backups with point-in-time restore (aws.databases.*.backup_retention_days) and a final snapshot on deletion; an AWS Backup plan (vaults, cross-account copies) is the account’s backup policy, not this stack’s.',
+  );
+  if (!options.multiAz) {
+    acknowledge(
+      ['AwsSolutions-RDS3', 'HIPAA.Security-RDSMultiAZSupport'],
+      'Single-AZ by configuration (aws.databases.*.multi_az: false, the default): a nightly batch target; an AZ outage delays one night (the next run catches up), and backups restore it. Set multi_az: true for a standby.',
+    );
+  }
+  if (!options.deletionProtection) {
+    acknowledge(
+      ['AwsSolutions-RDS10', 'HIPAA.Security-RDSInstanceDeletionProtectionEnabled'],
+      'Turned off in the configuration (aws.databases.*.deletion_protection: false), as before tearing the stack down; deleting the instance still leaves a final snapshot.',
+    );
+  }
+  if (options.engine === 'mariadb') {
+    acknowledge(
+      [
+        'HIPAA.Security-RDSLoggingEnabled[LogExport::general]',
+        'HIPAA.Security-RDSLoggingEnabled[LogExport::slowquery]',
+      ],
+      'The general and slow query logs carry statement text, hence the values of the rows written (patient data): both stay off (parameter group), so there is nothing to export. The audit log (connections) and the error log are exported.',
+    );
+  }
+  const monitoringRole = instance.node.tryFindChild('MonitoringRole');
+  if (!monitoringRole) throw new Error('acknowledgeManagedDatabase: no enhanced monitoring role');
+  Validations.of(monitoringRole).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+    reason:
+      'AWS-managed policy for RDS enhanced monitoring to write the instance’s OS metrics to CloudWatch Logs; nothing broader.',
+  });
+}

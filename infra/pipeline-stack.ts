@@ -12,11 +12,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { managedDatabaseConflicts } from '../config/databases-schema';
 import type { PipelineConfig, TableOverride } from '../config/schema';
+import { ConfigError } from '../contract/errors';
 import { runDeadlineMinutes } from '../core/runtime';
 import { Alerts } from './constructs/alerts';
+import { databaseWindows } from './constructs/database-windows';
 import { EtlStateMachine } from './constructs/etl-state-machine';
 import { hoursBetweenRuns } from './constructs/hours-between-runs';
+import { ManagedDatabases } from './constructs/managed-databases';
 import { Monitoring } from './constructs/monitoring';
 import { Network } from './constructs/network';
 import { NightlySchedule } from './constructs/nightly-schedule';
@@ -46,6 +50,8 @@ export interface PipelineStackProps extends StackProps {
 export class PipelineStack extends Stack {
   readonly stateMachineArn: string;
   readonly network: Network;
+  /** The RDS databases of `aws.databases` (none by default). */
+  readonly databases: ManagedDatabases;
   readonly secrets: Secrets;
   readonly runners: StageRunners;
   readonly alerts: Alerts;
@@ -59,10 +65,18 @@ export class PipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // A configuration built in code (not loaded from YAML) is checked here too.
+    const conflicts = managedDatabaseConflicts(config);
+    if (conflicts.length > 0) {
+      throw new ConfigError(
+        conflicts.map(({ path, message }) => `${path.join('.')}: ${message}`).join('; '),
+        { stage: 'config' },
+      );
+    }
 
     const key = new kms.Key(this, 'Key', {
       enableKeyRotation: true,
-      description: 'OpenDental ETL: alerts, secrets, logs and dead letters',
+      description: 'OpenDental ETL: alerts, secrets, logs, dead letters and databases',
     });
     // CloudWatch Logs encrypts the pipeline's log groups with this key.
     key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
@@ -81,10 +95,21 @@ export class PipelineStack extends Stack {
       vpcId: config.aws.network.type === 'existing_vpc' ? config.aws.network.vpc_id : undefined,
       logs,
     });
+    this.databases = new ManagedDatabases(this, 'Databases', {
+      databases: config.aws.databases,
+      databaseNames: {
+        replica: config.connections.replication.database,
+        analytics: config.connections.analytics.database,
+      },
+      network: this.network,
+      encryptionKey: key,
+      windows: databaseWindows(config.schedule, runDeadlineMinutes(config)),
+    });
     this.secrets = new Secrets(this, 'Secrets', {
       connections: config.connections,
       encryptionKey: key,
       namePrefix: config.aws.environment ? this.stackName : undefined,
+      managed: this.databases.secrets,
     });
     this.runners = new StageRunners(this, 'StageRunners', {
       config,

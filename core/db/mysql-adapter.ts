@@ -5,6 +5,7 @@ import mysql from 'mysql2/promise';
 import type { ConnectionConfig } from '../../config/schema';
 import type { ErrorContext } from '../../contract/errors';
 import { classifyDatabaseError, classifyStreamErrors } from './classify-error';
+import { MYSQL_COLLATION, MYSQL_SESSION_TIME_ZONE } from './mysql-session-settings';
 import type { MysqlSession } from './ports';
 
 export interface OpenMysqlOptions {
@@ -43,7 +44,7 @@ export async function openMysql(
       password: config.password,
       database: options.database === undefined ? config.database : (options.database ?? undefined),
       connectTimeout: config.connect_timeout_seconds * 1000,
-      charset: 'utf8mb4_general_ci',
+      charset: MYSQL_COLLATION,
       dateStrings: true,
       supportBigNumbers: true,
       bigNumberStrings: true,
@@ -66,7 +67,7 @@ export async function openMysql(
   try {
     // Long streams into a slow consumer must not be cut by the server's write timeout.
     await session.execute('SET SESSION net_write_timeout = 3600, net_read_timeout = 3600');
-    await session.execute("SET SESSION time_zone = '+00:00'");
+    await session.execute('SET SESSION time_zone = ?', [MYSQL_SESSION_TIME_ZONE]);
     if (options.sqlMode !== undefined)
       await session.execute('SET SESSION sql_mode = ?', [options.sqlMode]);
     if (options.readOnly) await session.execute('SET SESSION TRANSACTION READ ONLY');

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../contract/errors';
 import type { Strategy } from '../../contract/stage';
 import { assertTableName, quoteMysql } from '../db/identifiers';
+import { REPLICA_SQL_MODE } from '../db/mysql-session-settings';
 import type { MysqlSession } from '../db/ports';
 import { countRows } from '../db/table-reader';
 import {
@@ -78,7 +79,7 @@ export async function extractTable(deps: ExtractDeps, input: ExtractInput): Prom
     where: 'source',
   });
   // OpenDental's own non-strict mode: zero dates and explicit key 0 are stored as they are.
-  await replica.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', foreign_key_checks = 0");
+  await replica.execute('SET SESSION sql_mode = ?, foreign_key_checks = 0', [REPLICA_SQL_MODE]);
   await ensureReplicaChangeLog(replica);
   await ensureExtractState(replica);
   const [replicaTable] = (await discoverSchema(replica, deps.replicaDatabase, [input.table]))

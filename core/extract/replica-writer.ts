@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { ValidationError } from '../../contract/errors';
 import { quoteMysql } from '../db/identifiers';
+import { MYSQL_CHARSET } from '../db/mysql-session-settings';
 import { tsvValue } from '../db/mysql-tsv';
 import type { MysqlSession, Row } from '../db/ports';
 import { isBinary } from '../db/row-sql';
@@ -149,7 +150,7 @@ export async function bulkLoad(
   }
   const { affectedRows } = await replica
     .loadDataLocal(
-      `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${quoteMysql(target)} CHARACTER SET utf8mb4 ` +
+      `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${quoteMysql(target)} CHARACTER SET ${MYSQL_CHARSET} ` +
         `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ${targets}${set}`,
       () => Readable.from(encode(), { objectMode: false }),
     )

@@ -20,6 +20,12 @@ export {
   tableFailureAlert,
 } from '../alerts/alert-texts';
 export { slackChannel, slackPayload } from '../alerts/slack-channel';
+export {
+  MYSQL_CHARSET,
+  MYSQL_COLLATION,
+  MYSQL_SESSION_TIME_ZONE,
+  REPLICA_SQL_MODE,
+} from '../db/mysql-session-settings';
 export { consoleLogger } from '../logging/console-logger';
 export type { LogFields, Logger } from '../logging/logger';
 export { runDeadlineMinutes } from '../pipeline/run-lock';

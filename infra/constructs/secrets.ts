@@ -17,11 +17,14 @@ export interface SecretsProps {
    * dev and prod never share one); without it CloudFormation generates their names.
    */
   readonly namePrefix?: string;
+  /** The generated secrets of the databases the stack provisions (`aws.databases`). */
+  readonly managed?: Readonly<Partial<Record<ConnectionName, secretsmanager.ISecret>>>;
 }
 
 /**
- * One Secrets Manager secret per connection: the existing secret named by its `secret_id`, or,
- * without one, a placeholder encrypted with the pipeline's key for the operator to fill in.
+ * One Secrets Manager secret per connection: the generated secret of a database the stack
+ * provisions, the existing secret named by its `secret_id`, or, without either, a placeholder
+ * encrypted with the pipeline's key for the operator to fill in.
  */
 export class Secrets extends Construct {
   readonly byConnection: Readonly<Record<ConnectionName, secretsmanager.ISecret>>;
@@ -30,6 +33,9 @@ export class Secrets extends Construct {
     super(scope, id);
     this.byConnection = Object.fromEntries(
       CONNECTIONS.map((name) => {
+        // The configuration refuses a secret_id beside aws.databases (managedDatabaseConflicts).
+        const managed = props.managed?.[name];
+        if (managed) return [name, managed];
         const secretId = props.connections[name].secret_id;
         const secret = secretId
           ? secretsmanager.Secret.fromSecretNameV2(this, `${name}Secret`, secretId)

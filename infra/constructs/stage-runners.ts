@@ -168,6 +168,9 @@ export function runtimeConfiguration(
   connections: readonly ConnectionName[],
 ): PipelineConfig {
   const runtime = withoutSecrets(PipelineConfigSchema, config);
+  // A provisioned database is, to its runners, a connection like any other: its generated
+  // secret is the connection's secret_id, which the configuration refuses next to aws.databases.
+  runtime.aws.databases = {};
   for (const name of CONNECTIONS) {
     if (connections.includes(name)) runtime.connections[name].secret_id = secrets[name].secretArn;
     else delete runtime.connections[name].secret_id;

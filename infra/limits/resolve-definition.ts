@@ -85,6 +85,8 @@ function placeholderArn(id: string, type: string | undefined, region: string): s
     case 'AWS::ECS::TaskDefinition':
       return `arn:aws:ecs:${region}:${PLACEHOLDER_ACCOUNT}:task-definition/${id}:1`;
     case 'AWS::SecretsManager::Secret':
+    // Ref of an RDS instance's secret attachment: the ARN of its generated secret.
+    case 'AWS::SecretsManager::SecretTargetAttachment':
       return `arn:aws:secretsmanager:${region}:${PLACEHOLDER_ACCOUNT}:secret:${id}-AbCdEf`;
     default:
       return id;

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DatabasesSchema } from '../../config/databases-schema';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
 import { STAGE_NAMES } from '../../contract/stage';
 import { foreignSources } from './iam/foreign-sources';
@@ -32,9 +33,21 @@ for (const connection of Object.values(withPlaceholders.pipeline.connections))
 withPlaceholders.pipeline.alerts.slack_webhook_secret_id = 'opendental/slack-webhook';
 withPlaceholders.pipeline.alerts.email = ['data-team@example.com'];
 
+/** The replica and analytics databases provisioned as RDS: their generated secrets. */
+const withDatabases: LoadedConfig = structuredClone(configured);
+withDatabases.pipeline.aws.databases = DatabasesSchema.parse({
+  replica: {},
+  analytics: {},
+});
+for (const name of ['replication', 'analytics'] as const) {
+  delete withDatabases.pipeline.connections[name].secret_id;
+  withDatabases.pipeline.connections[name].tls = true;
+}
+
 describe.each([
   ['config/pipeline.yml (secrets imported by name)', configured],
   ['placeholder secrets in the stack, Slack notifier', withPlaceholders],
+  ['RDS replica and analytics databases with generated secrets', withDatabases],
 ])('permissions of the deployed stack: %s', (_name, config) => {
   let s: SimulatedStack;
   beforeAll(async () => {

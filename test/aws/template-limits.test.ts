@@ -1,6 +1,7 @@
 import aslValidator from 'asl-validator';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatabasesSchema } from '../../config/databases-schema';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
 import { PipelineConfigSchema } from '../../config/schema';
 import { ConfigError } from '../../contract/errors';
@@ -108,6 +109,22 @@ describe('every runner’s environment fits Lambda’s 4 KB', () => {
     for (const [id, variables] of environments) {
       expect(environmentBytes(variables), id).toBeLessThanOrEqual(ENVIRONMENT_LIMIT_BYTES);
     }
+  });
+
+  it('with the replica and analytics databases provisioned (their generated secrets’ ARNs)', () => {
+    const c = structuredClone(config);
+    c.pipeline.aws.databases = DatabasesSchema.parse({ replica: {}, analytics: {} });
+    for (const name of ['replication', 'analytics'] as const) {
+      delete c.pipeline.connections[name].secret_id;
+      c.pipeline.connections[name].tls = true;
+    }
+    const s = buildApp({ config: c, bundle: false, validateTemplates: false }).stack;
+    const environments = templateEnvironments(s).filter(([, v]) => 'PIPELINE_CONFIG' in v);
+    expect(environments.map(([, v]) => v.PIPELINE_CONFIG).join()).toMatch(
+      /:secret:DatabasesReplicaInstanceSecretAttachment\w+-/,
+    );
+    for (const [id, variables] of environments)
+      expect(environmentBytes(variables), id).toBeLessThanOrEqual(ENVIRONMENT_LIMIT_BYTES);
   });
 
   it('refuses at synth a tables.yml of a few hundred overrides, naming what is too large', () => {

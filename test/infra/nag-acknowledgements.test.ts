@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DatabasesSchema } from '../../config/databases-schema';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
 import { buildApp } from '../../infra/build-app';
 
@@ -36,10 +37,28 @@ function starActions(policy: iam.Policy): string[] {
   ).flatMap((s) => ([] as string[]).concat(s.Action));
 }
 
-function configured(options: { slack?: boolean; reserved?: boolean }): LoadedConfig {
+function configured(options: {
+  slack?: boolean;
+  reserved?: boolean;
+  /** Provision the replica and analytics databases (aws.databases), single-AZ or multi-AZ. */
+  databases?: 'single-az' | 'multi-az';
+}): LoadedConfig {
   const config = structuredClone(loadConfig({ env: {} }));
   if (options.slack) config.pipeline.alerts.slack_webhook_secret_id = 'clinic/slack-webhook';
   if (options.reserved) config.pipeline.aws.reserved_concurrency = true;
+  if (options.databases) {
+    // Single-AZ with deletion protection off: every acknowledgement a database can need.
+    const multi = options.databases === 'multi-az';
+    const instance = { multi_az: multi, deletion_protection: multi };
+    config.pipeline.aws.databases = DatabasesSchema.parse({
+      replica: instance,
+      analytics: instance,
+    });
+    for (const name of ['replication', 'analytics'] as const) {
+      delete config.pipeline.connections[name].secret_id;
+      config.pipeline.connections[name].tls = true;
+    }
+  }
   return config;
 }
 
@@ -103,7 +122,12 @@ describe('0 unacknowledged cdk-nag findings in every configuration', () => {
   it.each([
     ['the Slack notifier and reserved concurrency', { slack: true, reserved: true }],
     ['the Slack notifier, no reserved concurrency', { slack: true, reserved: false }],
-  ])('with %s', (_name, options) => {
+    [
+      'single-AZ RDS databases without deletion protection',
+      { slack: false, reserved: false, databases: 'single-az' },
+    ],
+    ['multi-AZ RDS databases', { slack: true, reserved: true, databases: 'multi-az' }],
+  ] as const)('with %s', (_name, options) => {
     const { app, stack } = buildApp({
       config: configured(options),
       bundle: false,
@@ -118,6 +142,12 @@ describe('0 unacknowledged cdk-nag findings in every configuration', () => {
     const concurrencyAcks = app.node
       .findAll()
       .filter((c) => 'HIPAA.Security-LambdaConcurrency' in acknowledgements(c));
-    expect(concurrencyAcks.length).toBe(options.reserved ? 0 : 4);
+    expect(concurrencyAcks.length).toBe(options.reserved ? 0 : options.slack ? 4 : 3);
+    // A database's single-AZ and deletion acknowledgements follow its configuration.
+    const count = (id: string) =>
+      app.node.findAll().filter((c) => id in acknowledgements(c)).length;
+    const configuredAway = 'databases' in options && options.databases === 'single-az' ? 2 : 0;
+    expect(count('AwsSolutions-RDS3')).toBe(configuredAway);
+    expect(count('AwsSolutions-RDS10')).toBe(configuredAway);
   });
 });

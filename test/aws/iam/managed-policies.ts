@@ -41,4 +41,26 @@ export const AWS_MANAGED_POLICIES: Readonly<Record<string, PolicyDocument>> = {
       },
     ],
   },
+  'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole': {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'EnableCreationAndManagementOfRDSCloudwatchLogGroups',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'],
+        Resource: ['arn:aws:logs:*:*:log-group:RDS*'],
+      },
+      {
+        Sid: 'EnableCreationAndManagementOfRDSCloudwatchLogStreams',
+        Effect: 'Allow',
+        Action: [
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:DescribeLogStreams',
+          'logs:GetLogEvents',
+        ],
+        Resource: ['arn:aws:logs:*:*:log-group:RDS*:log-stream:*'],
+      },
+    ],
+  },
 };

@@ -55,6 +55,15 @@ const NAMING: Record<string, Naming> = {
     const secretArn = `${arn('secretsmanager', env, `secret:${name}`)}-${token(name, 6)}`;
     return { ref: secretArn, attributes: { Id: secretArn } };
   },
+  'AWS::SecretsManager::SecretTargetAttachment': (name, env, props) => {
+    // Its Ref is the ARN of the secret it attaches (an RDS instance's generated secret).
+    const secret = (props.SecretId as { Ref?: string } | undefined)?.Ref;
+    if (!secret) throw new Error(`cannot name ${name}: its SecretId is not a Ref to a secret`);
+    return {
+      ref: `${arn('secretsmanager', env, `secret:${secret}`)}-${token(secret, 6)}`,
+      attributes: {},
+    };
+  },
   'AWS::Logs::LogGroup': (name, env) => ({
     ref: name,
     // CloudFormation's Arn attribute of a log group ends in ":*".
