@@ -1,9 +1,10 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { type LoadedConfig, loadConfig } from '../config/load-config';
 import type { PipelineConfig } from '../config/schema';
 import { ConfigError } from '../contract/errors';
+import { assertTlsInAws } from './constructs/connection-tls';
 import { assertEnvironmentSizes } from './limits/environment-size';
 import { assertHistoryWithinLimit } from './limits/history-limit';
 import { definitionOf } from './limits/resolve-definition';
@@ -33,8 +34,9 @@ export interface BuildAppOptions {
   placeholderAccount?: string;
   /**
    * Refuse a stack that cannot work in AWS: an execution that could pass Step Functions' history
-   * limit, an environment over Lambda's 4 KB (default true; docs/deploy.md, Limits).
-   * The local runner turns it off: neither limit exists locally.
+   * limit, an environment over Lambda's 4 KB (default true; docs/deploy.md, Limits), a
+   * connection without verified TLS and without `allow_plaintext` (docs/tls.md).
+   * The local runner turns it off: none of these applies locally (its databases may be loopback).
    */
   checkAwsLimits?: boolean;
 }
@@ -42,8 +44,9 @@ export interface BuildAppOptions {
 /** The CDK app with the pipeline stack: used by `cdk synth`, the tests and the local runner. */
 export function buildApp(options: BuildAppOptions = {}): { app: App; stack: PipelineStack } {
   const env = options.env ?? process.env;
-  const { pipeline, tables } =
+  const { pipeline, tables, files } =
     options.config ?? loadConfig({ path: env.CONFIG_PATH, cwd: ROOT_DIR });
+  if (options.checkAwsLimits ?? true) assertTlsInAws(pipeline, shownPath(files.pipeline));
   const app = new App({
     outdir: options.outdir,
     builtinCloudFormationValidation: options.validateTemplates ?? true,
@@ -65,6 +68,12 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
     assertEnvironmentSizes(stack);
   }
   return { app, stack };
+}
+
+/** A file as messages show it: relative to the working directory when inside it. */
+function shownPath(path: string): string {
+  const shown = relative(process.cwd(), path);
+  return shown && !shown.startsWith('..') ? shown : path;
 }
 
 /**
