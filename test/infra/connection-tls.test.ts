@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config';
 import type { PipelineConfig } from '../../config/schema';
 import { ConfigError } from '../../contract/errors';
@@ -13,9 +13,19 @@ import { synthesizeDefinition } from '../../infra/local/definition';
 import { synthesizeStageTask } from '../aws/container/stage-task-assembly';
 import { makeTestCertificates } from '../helpers/tls-certificates';
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
+
 /** A pipeline.yml (and its folder, with a CA beside it) loaded as the synth loads it. */
 function configIn(connections: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'etl-connection-tls-'));
+  const dir = tempDir('etl-connection-tls-');
   const certs = makeTestCertificates(dir);
   writeFileSync(join(dir, 'pipeline.yml'), `connections:\n${connections}`);
   return { dir, certs, config: loadConfig({ path: join(dir, 'pipeline.yml'), env: {}, cwd: dir }) };
@@ -82,7 +92,7 @@ describe('a configured CA file is carried to the runners', () => {
         'ca/source.pem': pem,
         'ca/analytics.pem': pem,
       });
-      const out = mkdtempSync(join(tmpdir(), 'etl-ca-out-'));
+      const out = tempDir('etl-ca-out-');
       expect(writeCaFiles(out, caFiles)).toEqual(['ca/source.pem', 'ca/analytics.pem']);
       expect(readFileSync(join(out, 'ca/analytics.pem'), 'utf8')).toBe(pem);
       // The task reads them there: its configuration names the copies, not the synth's paths.
@@ -100,7 +110,7 @@ describe('a configured CA file is carried to the runners', () => {
   });
 
   it('into the Lambda bundles: the afterBundling commands copy each file, whatever its path', () => {
-    const dir = mkdtempSync(join(tmpdir(), "etl ca 'quoted' "));
+    const dir = tempDir("etl ca 'quoted' ");
     mkdirSync(join(dir, 'bundle'));
     const odd = join(dir, "clinic's ca.pem");
     writeFileSync(odd, pem);
@@ -112,7 +122,7 @@ describe('a configured CA file is carried to the runners', () => {
   });
 
   it('the image build refuses a CA_FILES entry outside ca/', () => {
-    const out = mkdtempSync(join(tmpdir(), 'etl-ca-out-'));
+    const out = tempDir('etl-ca-out-');
     expect(() => writeCaFiles(out, JSON.stringify({ '../main.mjs': pem }))).toThrow(
       /unexpected path/,
     );

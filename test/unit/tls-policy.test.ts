@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config';
 import { PipelineConfigSchema } from '../../config/schema';
 import { effectiveTls, isLoopbackHost } from '../../config/tls-policy';
@@ -10,8 +10,14 @@ import { configFromEnvironment } from '../../core/runtime/runtime-config';
 
 const CANARY = 'Canary-Tls-Secret-3318';
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function load(pipeline: string, env: NodeJS.ProcessEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'etl-tls-policy-'));
+  dirs.push(dir);
   writeFileSync(join(dir, 'pipeline.yml'), pipeline);
   return { dir, ...loadConfig({ path: join(dir, 'pipeline.yml'), env, cwd: dir }) };
 }
