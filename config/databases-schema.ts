@@ -62,7 +62,7 @@ interface ManagedConfigPart {
   aws: { databases: DatabasesConfig };
   connections: Record<
     (typeof MANAGED_CONNECTIONS)[ManagedDatabaseName],
-    { secret_id?: string; tls: unknown }
+    { secret_id?: string; tls?: unknown }
   >;
 }
 
@@ -85,10 +85,9 @@ export function managedDatabaseConflicts(
       });
     }
     if (connection.tls === false) {
-      // Named at the database: the connection's tls may be a default, absent from the file.
       problems.push({
-        path: ['aws', 'databases', name],
-        message: `needs TLS on connections.${connectionName} (tls: true, or tls with ca_file): the provisioned database accepts TLS connections only`,
+        path: ['connections', connectionName, 'tls'],
+        message: `must not be false with aws.databases.${name}: the provisioned database accepts TLS connections only (leave tls out)`,
       });
     }
   }

@@ -10,6 +10,7 @@ import {
   type TablesConfig,
   TablesConfigSchema,
 } from './schema';
+import { withCaFileFrom } from './tls-policy';
 
 export interface LoadedConfig {
   pipeline: PipelineConfig;
@@ -51,6 +52,14 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       { stage: 'config' },
     );
   }
+  // A relative `ca_file` names a file beside pipeline.yml, wherever the command runs from.
+  const base = dirname(pipelinePath);
+  const { source, replication, analytics } = pipeline.connections;
+  pipeline.connections = {
+    source: withCaFileFrom(source, base),
+    replication: withCaFileFrom(replication, base),
+    analytics: withCaFileFrom(analytics, base),
+  };
   return { pipeline, tables: tables.tables, files: { pipeline: pipelinePath, tables: tablesPath } };
 }
 

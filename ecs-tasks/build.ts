@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { writeCaFiles } from './ca-files';
 
 /**
  * Compiles the Fargate entrypoint into one JavaScript file with its dependencies
@@ -8,7 +9,11 @@ import { build, type Metafile } from 'esbuild';
  */
 export const OUT_DIR = fileURLToPath(new URL('../dist/ecs-task', import.meta.url));
 
-export async function buildStageTask(outdir = OUT_DIR): Promise<Metafile> {
+/** `caFiles`: the image's CA_FILES build argument (ecs-tasks/ca-files.ts). */
+export async function buildStageTask(
+  outdir = OUT_DIR,
+  caFiles = process.env.CA_FILES,
+): Promise<Metafile> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL('./main.ts', import.meta.url))],
     outdir,
@@ -33,6 +38,7 @@ export async function buildStageTask(outdir = OUT_DIR): Promise<Metafile> {
     metafile: true,
     logLevel: 'warning',
   });
+  writeCaFiles(outdir, caFiles);
   return result.metafile;
 }
 

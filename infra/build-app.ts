@@ -5,6 +5,7 @@ import { assertSelectedEnvironment, selectConfigPath, stackNameOf } from '../con
 import { type LoadedConfig, loadConfig } from '../config/load-config';
 import type { PipelineConfig } from '../config/schema';
 import { ConfigError } from '../contract/errors';
+import { assertTlsInAws } from './constructs/connection-tls';
 import { assertEnvironmentSizes } from './limits/environment-size';
 import { assertHistoryWithinLimit } from './limits/history-limit';
 import { definitionOf } from './limits/resolve-definition';
@@ -36,8 +37,9 @@ export interface BuildAppOptions {
   placeholderAccount?: string;
   /**
    * Refuse a stack that cannot work in AWS: an execution that could pass Step Functions' history
-   * limit, an environment over Lambda's 4 KB (default true; docs/deploy.md, Limits).
-   * The local runner turns it off: neither limit exists locally.
+   * limit, an environment over Lambda's 4 KB (default true; docs/deploy.md, Limits), a
+   * connection without verified TLS and without `allow_plaintext` (docs/tls.md).
+   * The local runner turns it off: none of these applies locally (its databases may be loopback).
    */
   checkAwsLimits?: boolean;
 }
@@ -54,7 +56,8 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
       ...(options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
     },
   });
-  const { pipeline, tables } = selectedConfig(app, env, options.config);
+  const { pipeline, tables, files } = selectedConfig(app, env, options.config);
+  if (options.checkAwsLimits ?? true) assertTlsInAws(pipeline, shownPath(files.pipeline));
   const stack = new PipelineStack(app, stackNameOf(pipeline.aws), {
     config: pipeline,
     tables,
@@ -70,6 +73,12 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
     assertEnvironmentSizes(stack);
   }
   return { app, stack };
+}
+
+/** A file as messages show it: relative to the working directory when inside it. */
+function shownPath(path: string): string {
+  const shown = relative(process.cwd(), path);
+  return shown && !shown.startsWith('..') ? shown : path;
 }
 
 /**

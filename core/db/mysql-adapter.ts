@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Connection as CallbackConnection } from 'mysql2';
 import mysql from 'mysql2/promise';
@@ -7,6 +7,7 @@ import type { ErrorContext } from '../../contract/errors';
 import { classifyDatabaseError, classifyStreamErrors } from './classify-error';
 import { MYSQL_COLLATION, MYSQL_SESSION_TIME_ZONE } from './mysql-session-settings';
 import type { MysqlSession } from './ports';
+import { tlsClientOptions } from './tls-options';
 
 export interface OpenMysqlOptions {
   /** Name used in error messages: `source`, `replication`, ... */
@@ -36,6 +37,7 @@ export async function openMysql(
 ): Promise<MysqlSession> {
   const context: ErrorContext = { connection: options.label, stage: 'connect' };
   let connection: mysql.Connection;
+  const tls = tlsClientOptions(config, options.label);
   try {
     connection = await mysql.createConnection({
       host: config.host,
@@ -55,7 +57,9 @@ export async function openMysql(
         field.type === 'DOUBLE' || field.type === 'FLOAT' ? field.string() : next(),
       timezone: 'Z',
       multipleStatements: false,
-      ssl: tlsOptions(config.tls),
+      // mysql2 checks the host name only when asked to (verifyIdentity).
+      ssl: tls ? { ...tls, verifyIdentity: tls.rejectUnauthorized } : undefined,
+      ...(tls && isIP(config.host) ? { stream: () => socketNamingItsHost(config) } : {}),
       flags: options.localInfile ? ['+LOCAL_FILES'] : ['-LOCAL_FILES'],
     });
   } catch (error) {
@@ -78,13 +82,19 @@ export async function openMysql(
   return session;
 }
 
-function tlsOptions(tls: ConnectionConfig['tls']): mysql.SslOptions | undefined {
-  if (tls === false) return undefined;
-  if (tls === true) return { rejectUnauthorized: true };
-  return {
-    rejectUnauthorized: tls.reject_unauthorized,
-    ...(tls.ca_file ? { ca: readFileSync(tls.ca_file, 'utf8') } : {}),
-  };
+/**
+ * The TCP socket mysql2 would open, naming its host for node:tls. mysql2 gives node:tls no host
+ * when it is an IP address (no SNI to an address), and node:tls then checks the certificate
+ * against "localhost": any certificate for localhost would pass at any address. node:net names
+ * the host of a socket it opened by name (`_host`); naming the address the same way makes the
+ * check use it, as pg does by passing `host`. test/integration/tls.test.ts proves both ways.
+ */
+function socketNamingItsHost(config: ConnectionConfig): Socket {
+  const socket = tcpConnect(config.port, config.host);
+  (socket as Socket & { _host?: string })._host = config.host;
+  socket.setNoDelay(true);
+  socket.on('connect', () => socket.setKeepAlive(true));
+  return socket;
 }
 
 class MysqlAdapter implements MysqlSession {

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { AnalyticsConnectionConfig } from '../../config/schema';
 import { classifyDatabaseError, classifyStreamErrors } from './classify-error';
 import type { PgSession } from './ports';
+import { tlsClientOptions } from './tls-options';
 
 export interface OpenPgOptions {
   /** Name used in error messages, e.g. `analytics`. */
@@ -38,7 +38,8 @@ export async function openPg(
     database: options.database ?? config.database,
     connectionTimeoutMillis: config.connect_timeout_seconds * 1000,
     application_name: options.applicationName ?? 'etl-pipeline',
-    ssl: tlsOptions(config.tls),
+    // pg checks the host name (node:tls's default) whenever the certificate is checked.
+    ssl: tlsClientOptions(config, options.label) ?? false,
     types,
   });
   // A terminated backend emits 'error' on the client; the next call reports it, classified.
@@ -50,15 +51,6 @@ export async function openPg(
     throw classifyDatabaseError(error, { connection: options.label, stage: 'connect' });
   }
   return new PgAdapter(client, options.label);
-}
-
-function tlsOptions(tls: AnalyticsConnectionConfig['tls']): pg.ClientConfig['ssl'] {
-  if (tls === false) return false;
-  if (tls === true) return { rejectUnauthorized: true };
-  return {
-    rejectUnauthorized: tls.reject_unauthorized,
-    ...(tls.ca_file ? { ca: readFileSync(tls.ca_file, 'utf8') } : {}),
-  };
 }
 
 class PgAdapter implements PgSession {

@@ -1,4 +1,5 @@
 import type { PipelineConfig, TableOverride } from '../../config/schema';
+import { insecureSetting } from '../../config/tls-policy';
 import {
   type RunInput,
   RunInputSchema,
@@ -41,6 +42,7 @@ export function createPlanHandler(ctx: HandlerContext) {
     const input: RunInput = RunInputSchema.parse(event ?? {});
     rejectMalformedTableNames(input);
     const config = await ctx.config();
+    warnAllowedPlaintext(config, ctx.logger);
     const source = await openMysql(config.connections.source, { label: 'source', readOnly: true });
     try {
       const plan = await planRun(source, config, await ctx.overrides(), input);
@@ -71,6 +73,23 @@ export function createPlanHandler(ctx: HandlerContext) {
       await source.close();
     }
   };
+}
+
+/**
+ * `allow_plaintext: true` is accepted, never silent: every run (its Plan) warns for each
+ * connection it lets go without verified TLS. The connection's name only: no host, no user.
+ */
+function warnAllowedPlaintext(config: PipelineConfig, logger: Logger): void {
+  for (const name of ['source', 'replication', 'analytics'] as const) {
+    const connection = config.connections[name];
+    const insecure = connection.allow_plaintext ? insecureSetting(connection) : null;
+    if (insecure) {
+      logger.warn(
+        `connection ${name} runs without verified TLS (${insecure}), as allow_plaintext permits: its credentials and rows can be read or altered on the network`,
+        { connection: name, tls: insecure },
+      );
+    }
+  }
 }
 
 export function createRunStageHandler(ctx: HandlerContext) {

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { acknowledgeRunnerFunction } from '../nag-acknowledgements';
+import { type CarriedCaFile, caCopyCommands } from './connection-tls';
 import type { RunnerNetwork } from './network';
 import { PipelineLogGroup, type PipelineLogGroupProps } from './pipeline-log-group';
 
@@ -32,6 +33,8 @@ export interface RunnerFunctionProps extends RunnerFunctionDefaults {
   readonly environment: Readonly<Record<string, string>>;
   /** The secrets it may read: exactly those its code reads, and no other. */
   readonly secrets: readonly secretsmanager.ISecret[];
+  /** The connections' CA files, copied into the bundle as `ca/<connection>.pem`. */
+  readonly caFiles?: readonly CarriedCaFile[];
 }
 
 /**
@@ -59,9 +62,24 @@ export class RunnerFunction extends NodejsFunction {
       tracing: lambda.Tracing.ACTIVE,
       reservedConcurrentExecutions: props.reserveConcurrency ? props.concurrency : undefined,
       deadLetterQueue: props.deadLetterQueue,
-      bundling: { target: 'node22', minify: true, sourceMap: true, externalModules: [] },
+      bundling: {
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        externalModules: [],
+        ...(props.caFiles?.length ? { commandHooks: caCopyHooks(props.caFiles) } : {}),
+      },
     });
     for (const secret of props.secrets) secret.grantRead(this);
     acknowledgeRunnerFunction(this, { reservedConcurrency: props.reserveConcurrency });
   }
+}
+
+/** Bundling hooks that copy the CA files beside the bundle's index.js. */
+function caCopyHooks(files: readonly CarriedCaFile[]): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => caCopyCommands(files, outputDir),
+  };
 }

