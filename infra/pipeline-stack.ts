@@ -18,7 +18,7 @@ import { Alerts } from './constructs/alerts';
 import { EtlStateMachine } from './constructs/etl-state-machine';
 import { hoursBetweenRuns } from './constructs/hours-between-runs';
 import { Monitoring } from './constructs/monitoring';
-import { Network } from './constructs/network';
+import { Network, NothingToDeployError } from './constructs/network';
 import { NightlySchedule } from './constructs/nightly-schedule';
 import { OperatorPolicy } from './constructs/operator-policy';
 import {
@@ -77,8 +77,15 @@ export class PipelineStack extends Stack {
       encryptionKey: key,
     };
 
+    const { network } = config.aws;
+    if (network.type === 'local') throw new NothingToDeployError();
     this.network = new Network(this, 'Network', {
-      vpcId: config.aws.network.type === 'existing_vpc' ? config.aws.network.vpc_id : undefined,
+      network,
+      ports: {
+        source: config.connections.source.port,
+        replication: config.connections.replication.port,
+        analytics: config.connections.analytics.port,
+      },
       logs,
     });
     this.secrets = new Secrets(this, 'Secrets', {

@@ -1,10 +1,19 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
+import { NetworkSchema } from '../../config/network-schema';
 import { buildApp } from '../../infra/build-app';
+import { RunnerFunction } from '../../infra/constructs/runner-function';
+import {
+  ACCOUNT,
+  LOOKUP_ANSWER,
+  LOOKUP_KEY,
+  SUBNET_IDS,
+  VPC_ID,
+} from '../helpers/existing-vpc-context';
 
 const STAR = 'AwsSolutions-IAM5[Resource::*]';
 /** How a reason names each service whose actions take Resource "*". */
@@ -13,6 +22,7 @@ const SERVICE_IN_REASON: Record<string, RegExp> = {
   logs: /logs:/,
   ecs: /ecs:/,
   ecr: /ecr:/,
+  ec2: /ec2:/,
 };
 
 /** The acknowledgements recorded on one construct: rule id → reason. */
@@ -36,11 +46,27 @@ function starActions(policy: iam.Policy): string[] {
   ).flatMap((s) => ([] as string[]).concat(s.Action));
 }
 
-function configured(options: { slack?: boolean; reserved?: boolean }): LoadedConfig {
+function configured(options: {
+  slack?: boolean;
+  reserved?: boolean;
+  network?: Record<string, unknown>;
+}): LoadedConfig {
   const config = structuredClone(loadConfig({ env: {} }));
   if (options.slack) config.pipeline.alerts.slack_webhook_secret_id = 'clinic/slack-webhook';
   if (options.reserved) config.pipeline.aws.reserved_concurrency = true;
+  if (options.network) {
+    config.pipeline.aws.network = NetworkSchema.parse(options.network);
+    config.pipeline.aws.account = ACCOUNT;
+  }
   return config;
+}
+
+/** The rule ids of a stack's unacknowledged AwsSolutions and HIPAA.Security findings. */
+function findings(app: App, stack: Stack): string[] {
+  return [new AwsSolutionsChecks(app), new HIPAASecurityChecks(app)].flatMap((pack) => {
+    const report = pack.validateScope(stack) as { violations?: { ruleName: string }[] };
+    return (report.violations ?? []).map((v) => v.ruleName);
+  });
 }
 
 describe('cdk-nag acknowledgements of Resource "*"', () => {
@@ -64,10 +90,12 @@ describe('cdk-nag acknowledgements of Resource "*"', () => {
 
   it('sit only on IAM policies that grant an action on Resource "*", with a reason naming its service', () => {
     const acknowledged = constructs.filter((c) => STAR in acknowledgements(c));
-    // The three runner functions, the Slack notifier, the task's execution role, the state machine.
+    // The three runner functions, the Slack notifier, the task's execution role, the state
+    // machine, and the deploy-time lookup of S3's prefix list.
     expect(acknowledged.map((c) => c.node.path).sort()).toEqual(
       [
         'OpenDentalEtl/Alerts/SlackNotifier/ServiceRole/DefaultPolicy',
+        'OpenDentalEtl/Network/Endpoints/S3PrefixList/CustomResourcePolicy',
         'OpenDentalEtl/Pipeline/StateMachine/Role/DefaultPolicy',
         'OpenDentalEtl/StageRunners/PlanFunction/ServiceRole/DefaultPolicy',
         'OpenDentalEtl/StageRunners/StageFunction/ServiceRole/DefaultPolicy',
@@ -110,14 +138,42 @@ describe('0 unacknowledged cdk-nag findings in every configuration', () => {
       validateTemplates: false,
       env: {},
     });
-    for (const pack of [new AwsSolutionsChecks(app), new HIPAASecurityChecks(app)]) {
-      const report = pack.validateScope(stack) as { violations?: { ruleName: string }[] };
-      expect((report.violations ?? []).map((v) => v.ruleName)).toEqual([]);
-    }
-    // Reserved concurrency needs no acknowledgement: none is made when it is on.
+    expect(findings(app, stack)).toEqual([]);
+    // Reserved concurrency needs no acknowledgement on a pipeline function when it is on.
     const concurrencyAcks = app.node
       .findAll()
+      .filter((c) => c instanceof RunnerFunction)
       .filter((c) => 'HIPAA.Security-LambdaConcurrency' in acknowledgements(c));
     expect(concurrencyAcks.length).toBe(options.reserved ? 0 : 4);
   });
+
+  const VPN = { customer_gateway_ip: '44.192.10.20', clinic_cidrs: ['192.168.10.0/24'] };
+  const EXISTING = { type: 'existing_vpc', vpc_id: VPC_ID, subnet_ids: SUBNET_IDS };
+  it.each([
+    ['a new VPC with a static VPN', { type: 'new_vpc', vpn: VPN }],
+    [
+      'a new VPC with NAT and BGP VPN',
+      { type: 'new_vpc', nat_gateway: true, vpn: { ...VPN, bgp_asn: 65010 } },
+    ],
+    ['an existing VPC, first pass', EXISTING],
+    ['an existing VPC, looked up', EXISTING, { [LOOKUP_KEY]: LOOKUP_ANSWER }],
+    [
+      'an existing VPC with its own group, no endpoints',
+      { ...EXISTING, security_group_id: 'sg-0123456789abcdef0', endpoints: false },
+      { [LOOKUP_KEY]: LOOKUP_ANSWER },
+    ],
+  ] as [string, Record<string, unknown>, Record<string, unknown>?][])(
+    'with %s',
+    (_name, network, context = {}) => {
+      const config = configured({ slack: true, network });
+      const { app, stack } = buildApp({
+        config,
+        bundle: false,
+        validateTemplates: false,
+        env: {},
+        context,
+      });
+      expect(findings(app, stack)).toEqual([]);
+    },
+  );
 });

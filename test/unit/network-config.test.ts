@@ -146,9 +146,9 @@ database_cidrs: [10.40.3.0/24, 172.16.0.0/24]
     );
     expect(message).toMatch(/aws\.network\.database_cidrs\.1: is outside the VPC/);
     // With a NAT gateway they may be anywhere (a database at a public address, with TLS).
-    expect(
-      load('type: new_vpc\nnat_gateway: true\nsource_cidrs: [52.4.0.10/32]').source_cidrs,
-    ).toEqual(['52.4.0.10/32']);
+    expect(load('type: new_vpc\nnat_gateway: true\nsource_cidrs: [52.4.0.10/32]')).toMatchObject({
+      source_cidrs: ['52.4.0.10/32'],
+    });
   });
 
   it('refuses keys of another topology', () => {
