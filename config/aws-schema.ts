@@ -14,8 +14,8 @@ export const AwsSchema = z
     environment: environmentName().optional(),
     region: z.string().default('us-east-1'),
     /**
-     * The account the stack deploys to. Required with `network.type: existing_vpc` (the lookup needs it) unless
-     * `CDK_DEFAULT_ACCOUNT` is set, as the cdk CLI does from the credentials.
+     * The account the stack deploys to. With `network.type: existing_vpc` the lookup needs one:
+     * this, else `cdk … -c account=…`, else `CDK_DEFAULT_ACCOUNT` (the cdk CLI's credentials).
      */
     account: z
       .preprocess(

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { cidrProblem, ipv4Problem, isPublicIpv4 } from './cidr';
+import { checkNewVpc } from './network-rules';
 import { bool, int } from './schema-primitives';
 
 /**
@@ -7,27 +9,38 @@ import { bool, int } from './schema-primitives';
  * - `existing_vpc`: a VPC, subnets and (optionally) a security group by id, for groups that
  *   already reach their clinics through Transit Gateway or Direct Connect;
  * - `local`: nothing in AWS; the CLI runs on a machine at the clinic.
- * Refinements (CIDR overlap, NAT or endpoints) are checked in network-rules.ts.
+ * The checks that span keys (CIDR overlap, a way out of the VPC) are in network-rules.ts.
  */
 
-const cidr = () =>
-  z
-    .string()
-    .regex(
-      /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/,
-      'must be an IPv4 CIDR such as 10.40.0.0/16',
-    );
+/** Reports `problem(value)` as the value's own issue, when there is one. */
+const checked = (problem: (value: string) => string | undefined) =>
+  z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
 
-const ipv4 = () =>
-  z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'must be an IPv4 address');
+const cidr = () => checked(cidrProblem);
+
+/** The customer gateway: AWS reaches it over the internet, so it must be a public address. */
+const publicIpv4 = () =>
+  checked(
+    (value) =>
+      ipv4Problem(value) ??
+      (isPublicIpv4(value)
+        ? undefined
+        : "must be the clinic router's public IPv4 address: this one is private or reserved"),
+  );
 
 export const VpnSchema = z.strictObject({
   /** The public IPv4 address of the clinic's VPN router (the customer gateway). */
-  customer_gateway_ip: ipv4(),
+  customer_gateway_ip: publicIpv4(),
   /** The clinic's networks: the source database's server is in one of them. */
   clinic_cidrs: z.array(cidr()).min(1),
-  /** The clinic router's BGP ASN for dynamic routing; omit for static routes to clinic_cidrs. */
-  bgp_asn: int(1, 4_294_967_294).optional(),
+  /**
+   * The clinic router's BGP ASN for dynamic routing; omit for static routes to clinic_cidrs.
+   * CloudFormation's customer gateway takes 1 to 2147483647.
+   */
+  bgp_asn: int(1, 2_147_483_647).optional(),
 });
 
 /** What every topology in AWS shares: which networks the runners may open connections to. */
@@ -44,16 +57,18 @@ const egress = {
   database_cidrs: z.array(cidr()).optional(),
 };
 
-export const NewVpcSchema = z.strictObject({
-  type: z.literal('new_vpc'),
-  /** The VPC's CIDR; must not overlap the clinic's networks. */
-  cidr: cidr().default('10.40.0.0/16'),
-  max_azs: int(2, 6).default(2),
-  /** A NAT gateway for internet egress; the VPC endpoints make it unnecessary for AWS APIs. */
-  nat_gateway: bool().default(false),
-  vpn: VpnSchema.optional(),
-  ...egress,
-});
+export const NewVpcSchema = z
+  .strictObject({
+    type: z.literal('new_vpc'),
+    /** The VPC's CIDR; must not overlap the clinic's networks. */
+    cidr: cidr().default('10.40.0.0/16'),
+    max_azs: int(2, 6).default(2),
+    /** A NAT gateway for internet egress; the VPC endpoints make it unnecessary for AWS APIs. */
+    nat_gateway: bool().default(false),
+    vpn: VpnSchema.optional(),
+    ...egress,
+  })
+  .superRefine(checkNewVpc);
 
 export const ExistingVpcSchema = z.strictObject({
   type: z.literal('existing_vpc'),

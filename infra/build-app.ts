@@ -25,16 +25,13 @@ export interface BuildAppOptions {
    * runner turns it off: it only reads the state machine definition, and the check costs seconds.
    */
   validateTemplates?: boolean;
-  /** CDK context (`-c key=value`), e.g. `{ env: 'prod' }`: the environment to synthesize. */
+  /**
+   * CDK context (`-c key=value`), e.g. `{ env: 'prod' }`: the environment to synthesize, or
+   * `{ account: '…' }`; the tests pass lookups' answers this way too.
+   */
   context?: Record<string, unknown>;
   /** Where `CONFIG_PATH` and `CDK_DEFAULT_ACCOUNT` are read (default: `process.env`). */
   env?: NodeJS.ProcessEnv;
-  /**
-   * The account when `aws.vpc_id` needs one and neither `aws.account` nor `CDK_DEFAULT_ACCOUNT`
-   * gives it. Only for a synth whose template is never deployed (the local runner reads the
-   * state machine definition only).
-   */
-  placeholderAccount?: string;
   /**
    * Refuse a stack that cannot work in AWS: an execution that could pass Step Functions' history
    * limit, an environment over Lambda's 4 KB (default true; docs/deploy.md, Limits), a
@@ -62,7 +59,7 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
     config: pipeline,
     tables,
     rootDir: ROOT_DIR,
-    env: { region: pipeline.aws.region, account: stackAccount(pipeline, env, options) },
+    env: { region: pipeline.aws.region, account: stackAccount(pipeline, app, env) },
   });
   acknowledgeFindings(stack, stack.pipeline.stateMachine);
   if (options.checkAwsLimits ?? true) {
@@ -99,23 +96,30 @@ function selectedConfig(app: App, env: NodeJS.ProcessEnv, given?: LoadedConfig):
 }
 
 /**
- * The stack's account: `aws.account`, else, with `aws.vpc_id`, the standard CDK environment
- * (`CDK_DEFAULT_ACCOUNT`, which the cdk CLI sets from the credentials). Without `aws.vpc_id` and
- * `aws.account` the stack stays account-agnostic, so `cdk synth` is the same offline and with
- * anyone's credentials. `Vpc.fromLookup` needs an account: without one, a ConfigError says what
- * to set (CDK would fail with StackAccountRegionNotSpecified).
+ * The stack's account, from the first of: `aws.account` in the config, the CDK context
+ * (`npx cdk synth -c account=123456789012`), and, for `aws.network.type: existing_vpc` only, the
+ * standard CDK environment (`CDK_DEFAULT_ACCOUNT`, which the cdk CLI sets from the credentials).
+ * Otherwise the stack stays account-agnostic, so `cdk synth` is the same offline and with anyone's
+ * credentials. `Vpc.fromLookup` needs an account: without one, a ConfigError says what to set
+ * (CDK would fail with StackAccountRegionNotSpecified). The region is always `aws.region`: the
+ * CLI's `run --target aws` and `verify` find the stack there.
  */
 function stackAccount(
   pipeline: PipelineConfig,
+  app: App,
   env: NodeJS.ProcessEnv,
-  options: BuildAppOptions,
 ): string | undefined {
   if (pipeline.aws.account) return pipeline.aws.account;
+  const fromContext: unknown = app.node.tryGetContext('account');
+  if (fromContext !== undefined) {
+    const account = String(fromContext);
+    if (/^\d{12}$/.test(account)) return account;
+    throw new ConfigError('-c account=…: must be a 12-digit AWS account id', { stage: 'config' });
+  }
   if (pipeline.aws.network.type !== 'existing_vpc') return undefined;
-  const account = env.CDK_DEFAULT_ACCOUNT || options.placeholderAccount;
-  if (account) return account;
+  if (env.CDK_DEFAULT_ACCOUNT) return env.CDK_DEFAULT_ACCOUNT;
   throw new ConfigError(
-    'aws.vpc_id is looked up in an account, and none is known: set aws.account in pipeline.yml (12 digits), or CDK_DEFAULT_ACCOUNT (the cdk CLI sets it from your AWS credentials)',
+    'aws.network.type existing_vpc looks the VPC up in an account, and none is known: set aws.account in pipeline.yml (12 digits, quoted), pass -c account=<12 digits> to cdk, or let the cdk CLI set CDK_DEFAULT_ACCOUNT from your AWS credentials',
     { stage: 'config' },
   );
 }

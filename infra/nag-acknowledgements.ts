@@ -1,9 +1,9 @@
-import { type Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -26,7 +26,7 @@ export function acknowledgeFindings(stack: Stack, stateMachine: sfn.StateMachine
 /** A pipeline Lambda function: X-Ray, the managed execution policies, the runtime, concurrency. */
 export function acknowledgeRunnerFunction(
   fn: lambda.Function,
-  options: { reservedConcurrency: boolean },
+  options: { reservedConcurrency: boolean; inVpc: boolean },
 ): void {
   acknowledgeStarResource(
     fn.role,
@@ -39,16 +39,18 @@ export function acknowledgeRunnerFunction(
         'AWS-managed minimal policy for a Lambda function to write its own logs; nothing broader.',
     },
     {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      reason:
-        'AWS-managed policy for the network interfaces a Lambda function in a VPC needs to reach the clinic databases.',
-    },
-    {
       id: 'AwsSolutions-L1',
       reason:
         'Node.js 22 is the runtime the project targets and tests (code must run on Node 20 and 22); raise it deliberately, not implicitly.',
     },
   );
+  if (options.inVpc) {
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason:
+        'AWS-managed policy for the network interfaces a Lambda function in a VPC needs to reach the clinic databases.',
+    });
+  }
   if (!options.reservedConcurrency) {
     Validations.of(fn).acknowledge({
       id: 'HIPAA.Security-LambdaConcurrency',
@@ -71,7 +73,16 @@ export function acknowledgeTaskDefinition(taskDefinition: ecs.TaskDefinition): v
   });
 }
 
-/** A VPC the stack creates: its public subnets route to the internet gateway for the NAT gateway. */
+/** The Slack notifier: outside the VPC, because Slack is on the internet and the VPC has no NAT. */
+export function acknowledgeOutsideVpc(fn: lambda.Function): void {
+  Validations.of(fn).acknowledge({
+    id: 'HIPAA.Security-LambdaInsideVPC',
+    reason:
+      'The Slack notifier posts alerts to hooks.slack.com on the internet; the VPC has no NAT gateway by default. It reaches nothing in the VPC (no database, no database secret: only its webhook secret), and alerts carry no row values or credentials.',
+  });
+}
+
+/** A VPC the stack creates with a NAT gateway: its public subnets route to the internet gateway. */
 export function acknowledgeCreatedVpc(vpc: ec2.Vpc): void {
   Validations.of(vpc).acknowledge({
     id: 'HIPAA.Security-VPCNoUnrestrictedRouteToIGW',
@@ -81,12 +92,17 @@ export function acknowledgeCreatedVpc(vpc: ec2.Vpc): void {
 }
 
 /**
- * `AwsSolutions-IAM5[Resource::*]` on the one policy that needs it: the role's default policy,
- * where CDK's grants put the statements. It must exist (a grant created it) when this is called.
+ * `AwsSolutions-IAM5[Resource::*]` on the one policy that needs it: a role's default policy, where
+ * CDK's grants put the statements (or the policy named `policyId` under `owner`). It must exist (a
+ * grant created it) when this is called.
  */
-function acknowledgeStarResource(role: iam.IRole | undefined, reason: string): void {
-  const policy = role?.node.findChild('DefaultPolicy');
-  if (!policy) throw new Error('acknowledgeStarResource: the construct has no role');
+function acknowledgeStarResource(
+  owner: IConstruct | undefined,
+  reason: string,
+  policyId = 'DefaultPolicy',
+): void {
+  const policy = owner?.node.tryFindChild(policyId);
+  if (!policy) throw new Error(`acknowledgeStarResource: the construct has no ${policyId}`);
   Validations.of(policy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
 }
 
@@ -197,4 +213,43 @@ export function acknowledgeManagedDatabase(
     reason:
       'AWS-managed policy for RDS enhanced monitoring to write the instance’s OS metrics to CloudWatch Logs; nothing broader.',
   });
+}
+
+/**
+ * The deploy-time lookup of S3's prefix list (s3-prefix-list.ts): an `AwsCustomResource`, whose
+ * policy sits under it and whose Lambda function is the stack-wide singleton CDK shares between
+ * such lookups.
+ */
+export function acknowledgeDeployTimeLookup(lookup: cr.AwsCustomResource): void {
+  acknowledgeStarResource(
+    lookup,
+    'ec2:DescribePrefixLists (the S3 prefix list lookup at deploy time) accepts only Resource "*".',
+    'CustomResourcePolicy',
+  );
+  const fn = Stack.of(lookup).node.tryFindChild(
+    `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
+  );
+  if (!fn) throw new Error('acknowledgeDeployTimeLookup: the lookup has no provider function');
+  Validations.of(fn).acknowledge(
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'AWS-managed minimal policy for the deploy-time lookup function to write its own logs; nothing broader.',
+    },
+    {
+      id: 'HIPAA.Security-LambdaInsideVPC',
+      reason:
+        'Runs only while CloudFormation deploys, to call EC2 DescribePrefixLists (a public, regional AWS API); it reads no data. In the VPC it would need an EC2 endpoint for this one call.',
+    },
+    {
+      id: 'HIPAA.Security-LambdaConcurrency',
+      reason:
+        'Invoked only by CloudFormation, once per create or update of the lookup: nothing can make it scale.',
+    },
+    {
+      id: 'HIPAA.Security-LambdaDLQ',
+      reason:
+        'CloudFormation waits for its answer: a failure fails (and rolls back) the deploy, so there is no lost event to keep.',
+    },
+  );
 }

@@ -22,7 +22,7 @@ import { EtlStateMachine } from './constructs/etl-state-machine';
 import { hoursBetweenRuns } from './constructs/hours-between-runs';
 import { ManagedDatabases } from './constructs/managed-databases';
 import { Monitoring } from './constructs/monitoring';
-import { Network } from './constructs/network';
+import { Network, NothingToDeployError } from './constructs/network';
 import { NightlySchedule } from './constructs/nightly-schedule';
 import { OperatorPolicy } from './constructs/operator-policy';
 import {
@@ -91,8 +91,15 @@ export class PipelineStack extends Stack {
       encryptionKey: key,
     };
 
+    const { network } = config.aws;
+    if (network.type === 'local') throw new NothingToDeployError();
     this.network = new Network(this, 'Network', {
-      vpcId: config.aws.network.type === 'existing_vpc' ? config.aws.network.vpc_id : undefined,
+      network,
+      ports: {
+        source: config.connections.source.port,
+        replication: config.connections.replication.port,
+        analytics: config.connections.analytics.port,
+      },
       logs,
     });
     this.databases = new ManagedDatabases(this, 'Databases', {

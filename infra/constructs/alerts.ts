@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { acknowledgeOutsideVpc } from '../nag-acknowledgements';
 import { RunnerFunction, type RunnerFunctionDefaults } from './runner-function';
 
 export interface AlertsProps {
@@ -16,8 +16,8 @@ export interface AlertsProps {
     /** Name of the secret whose value is the Slack incoming-webhook URL. */
     readonly webhookSecretId: string;
     /**
-     * The notifier runs beside the stage runners (see `StageRunners.functionDefaults`), in their
-     * subnets but with its own security group, environment and secret.
+     * What the notifier shares with the stage runners (see `StageRunners.functionDefaults`),
+     * except the network: it runs outside the VPC, with its own environment and secret.
      */
     readonly functionDefaults: RunnerFunctionDefaults;
   };
@@ -48,19 +48,12 @@ export class Alerts extends Construct {
         'SlackWebhook',
         props.slack.webhookSecretId,
       );
-      const defaults = props.slack.functionDefaults;
-      // In the VPC (HIPAA.Security-LambdaInsideVPC: its egress is the runners' NAT path), but not
-      // in the runners' security group: what admits the runners to the databases must not admit
-      // it. It only calls Slack and Secrets Manager, over HTTPS.
-      const securityGroup = new ec2.SecurityGroup(this, 'SlackNotifierSecurityGroup', {
-        vpc: defaults.network.vpc,
-        description: 'OpenDental ETL Slack notifier: HTTPS out only (Slack, Secrets Manager)',
-        allowAllOutbound: false,
-      });
-      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Slack and AWS');
+      // Outside the VPC: Slack (hooks.slack.com) is on the internet, and the runners' subnets
+      // have no way there by default (no NAT gateway). It needs nothing in the VPC either: it
+      // reads its own secret and posts the alert, which by design carries no row value.
       this.slackNotifier = new RunnerFunction(this, 'SlackNotifier', {
-        ...defaults,
-        network: { ...defaults.network, securityGroup },
+        ...props.slack.functionDefaults,
+        network: undefined,
         entry: 'lambdas/aws/notify-slack.ts',
         timeout: Duration.seconds(30),
         concurrency: 2,
@@ -71,6 +64,7 @@ export class Alerts extends Construct {
         },
         secrets: [webhook],
       });
+      acknowledgeOutsideVpc(this.slackNotifier);
       this.topic.addSubscription(new subscriptions.LambdaSubscription(this.slackNotifier));
     }
   }

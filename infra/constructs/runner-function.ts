@@ -23,7 +23,9 @@ export interface RunnerFunctionDefaults {
   readonly reserveConcurrency: boolean;
 }
 
-export interface RunnerFunctionProps extends RunnerFunctionDefaults {
+export interface RunnerFunctionProps extends Omit<RunnerFunctionDefaults, 'network'> {
+  /** Its subnets and security group; `undefined` for a function that runs outside the VPC. */
+  readonly network: RunnerNetwork | undefined;
   /** The handler's file, relative to `rootDir`; it exports `handler`. */
   readonly entry: string;
   readonly timeout: Duration;
@@ -38,7 +40,7 @@ export interface RunnerFunctionProps extends RunnerFunctionDefaults {
 }
 
 /**
- * A pipeline Lambda function: Node.js 22 on ARM in the given network, X-Ray tracing, a
+ * A pipeline Lambda function: Node.js 22 on ARM in the given network (or none), X-Ray tracing, a
  * dead-letter queue, its own log group (`<id>Logs`, beside it), read access to its secrets only,
  * and reserved concurrency when the deployment opts in.
  */
@@ -54,9 +56,9 @@ export class RunnerFunction extends NodejsFunction {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
-      vpc: props.network.vpc,
-      vpcSubnets: props.network.subnets,
-      securityGroups: [props.network.securityGroup],
+      vpc: props.network?.vpc,
+      vpcSubnets: props.network?.subnets,
+      securityGroups: props.network && [props.network.securityGroup],
       environment: { ...props.environment },
       logGroup: new PipelineLogGroup(scope, `${id}Logs`, props.logs),
       tracing: lambda.Tracing.ACTIVE,
@@ -71,7 +73,10 @@ export class RunnerFunction extends NodejsFunction {
       },
     });
     for (const secret of props.secrets) secret.grantRead(this);
-    acknowledgeRunnerFunction(this, { reservedConcurrency: props.reserveConcurrency });
+    acknowledgeRunnerFunction(this, {
+      reservedConcurrency: props.reserveConcurrency,
+      inVpc: props.network !== undefined,
+    });
   }
 }
 

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../../config/load-config';
+import { NetworkSchema } from '../../config/network-schema';
 import { buildApp } from '../build-app';
 import {
   type AslDefinition,
   type AslState,
-  PLACEHOLDER_ACCOUNT,
   resolveDefinitionString,
 } from '../limits/resolve-definition';
 
@@ -16,17 +16,19 @@ export type { AslDefinition, AslState };
  * Synthesizes the stack (no bundling: only the template is needed) and resolves the state
  * machine's `DefinitionString` into plain ASL, replacing CloudFormation references with
  * placeholder ARNs. The local runner binds every Task to a local handler, so the placeholders
- * are never called.
+ * are never called. The network does not change the definition (its subnets and security
+ * group become placeholders too), so the stack is built on a placeholder new VPC, whatever
+ * `aws.network` says: `local` deploys nothing, and an existing VPC would need a lookup.
  */
 export function synthesizeDefinition(config: LoadedConfig): AslDefinition {
   const outdir = mkdtempSync(join(tmpdir(), 'etl-synth-'));
+  const aws = { ...config.pipeline.aws, network: NetworkSchema.parse({ type: 'new_vpc' }) };
   try {
     const { app, stack } = buildApp({
-      config,
+      config: { ...config, pipeline: { ...config.pipeline, aws } },
       bundle: false,
       outdir,
       validateTemplates: false,
-      placeholderAccount: PLACEHOLDER_ACCOUNT,
       // Locally there is no history limit and no 4 KB environment: a run may be larger.
       checkAwsLimits: false,
     });

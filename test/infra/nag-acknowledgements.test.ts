@@ -1,11 +1,20 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatabasesSchema } from '../../config/databases-schema';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
+import { NetworkSchema } from '../../config/network-schema';
 import { buildApp } from '../../infra/build-app';
+import { RunnerFunction } from '../../infra/constructs/runner-function';
+import {
+  ACCOUNT,
+  LOOKUP_ANSWER,
+  LOOKUP_KEY,
+  SUBNET_IDS,
+  VPC_ID,
+} from '../helpers/existing-vpc-context';
 
 const STAR = 'AwsSolutions-IAM5[Resource::*]';
 /** How a reason names each service whose actions take Resource "*". */
@@ -14,6 +23,7 @@ const SERVICE_IN_REASON: Record<string, RegExp> = {
   logs: /logs:/,
   ecs: /ecs:/,
   ecr: /ecr:/,
+  ec2: /ec2:/,
 };
 
 /** The acknowledgements recorded on one construct: rule id → reason. */
@@ -42,6 +52,7 @@ function configured(options: {
   reserved?: boolean;
   /** Provision the replica and analytics databases (aws.databases), single-AZ or multi-AZ. */
   databases?: 'single-az' | 'multi-az';
+  network?: Record<string, unknown>;
 }): LoadedConfig {
   const config = structuredClone(loadConfig({ env: {} }));
   if (options.slack) config.pipeline.alerts.slack_webhook_secret_id = 'clinic/slack-webhook';
@@ -59,7 +70,19 @@ function configured(options: {
       config.pipeline.connections[name].tls = true;
     }
   }
+  if (options.network) {
+    config.pipeline.aws.network = NetworkSchema.parse(options.network);
+    config.pipeline.aws.account = ACCOUNT;
+  }
   return config;
+}
+
+/** The rule ids of a stack's unacknowledged AwsSolutions and HIPAA.Security findings. */
+function findings(app: App, stack: Stack): string[] {
+  return [new AwsSolutionsChecks(app), new HIPAASecurityChecks(app)].flatMap((pack) => {
+    const report = pack.validateScope(stack) as { violations?: { ruleName: string }[] };
+    return (report.violations ?? []).map((v) => v.ruleName);
+  });
 }
 
 describe('cdk-nag acknowledgements of Resource "*"', () => {
@@ -83,10 +106,12 @@ describe('cdk-nag acknowledgements of Resource "*"', () => {
 
   it('sit only on IAM policies that grant an action on Resource "*", with a reason naming its service', () => {
     const acknowledged = constructs.filter((c) => STAR in acknowledgements(c));
-    // The three runner functions, the Slack notifier, the task's execution role, the state machine.
+    // The three runner functions, the Slack notifier, the task's execution role, the state
+    // machine, and the deploy-time lookup of S3's prefix list.
     expect(acknowledged.map((c) => c.node.path).sort()).toEqual(
       [
         'OpenDentalEtl/Alerts/SlackNotifier/ServiceRole/DefaultPolicy',
+        'OpenDentalEtl/Network/Endpoints/S3PrefixList/CustomResourcePolicy',
         'OpenDentalEtl/Pipeline/StateMachine/Role/DefaultPolicy',
         'OpenDentalEtl/StageRunners/PlanFunction/ServiceRole/DefaultPolicy',
         'OpenDentalEtl/StageRunners/StageFunction/ServiceRole/DefaultPolicy',
@@ -134,13 +159,11 @@ describe('0 unacknowledged cdk-nag findings in every configuration', () => {
       validateTemplates: false,
       env: {},
     });
-    for (const pack of [new AwsSolutionsChecks(app), new HIPAASecurityChecks(app)]) {
-      const report = pack.validateScope(stack) as { violations?: { ruleName: string }[] };
-      expect((report.violations ?? []).map((v) => v.ruleName)).toEqual([]);
-    }
-    // Reserved concurrency needs no acknowledgement: none is made when it is on.
+    expect(findings(app, stack)).toEqual([]);
+    // Reserved concurrency needs no acknowledgement on a pipeline function when it is on.
     const concurrencyAcks = app.node
       .findAll()
+      .filter((c) => c instanceof RunnerFunction)
       .filter((c) => 'HIPAA.Security-LambdaConcurrency' in acknowledgements(c));
     expect(concurrencyAcks.length).toBe(options.reserved ? 0 : options.slack ? 4 : 3);
     // A database's single-AZ and deletion acknowledgements follow its configuration.
@@ -150,4 +173,34 @@ describe('0 unacknowledged cdk-nag findings in every configuration', () => {
     expect(count('AwsSolutions-RDS3')).toBe(configuredAway);
     expect(count('AwsSolutions-RDS10')).toBe(configuredAway);
   });
+
+  const VPN = { customer_gateway_ip: '44.192.10.20', clinic_cidrs: ['192.168.10.0/24'] };
+  const EXISTING = { type: 'existing_vpc', vpc_id: VPC_ID, subnet_ids: SUBNET_IDS };
+  it.each([
+    ['a new VPC with a static VPN', { type: 'new_vpc', vpn: VPN }],
+    [
+      'a new VPC with NAT and BGP VPN',
+      { type: 'new_vpc', nat_gateway: true, vpn: { ...VPN, bgp_asn: 65010 } },
+    ],
+    ['an existing VPC, first pass', EXISTING],
+    ['an existing VPC, looked up', EXISTING, { [LOOKUP_KEY]: LOOKUP_ANSWER }],
+    [
+      'an existing VPC with its own group, no endpoints',
+      { ...EXISTING, security_group_id: 'sg-0123456789abcdef0', endpoints: false },
+      { [LOOKUP_KEY]: LOOKUP_ANSWER },
+    ],
+  ] as [string, Record<string, unknown>, Record<string, unknown>?][])(
+    'with %s',
+    (_name, network, context = {}) => {
+      const config = configured({ slack: true, network });
+      const { app, stack } = buildApp({
+        config,
+        bundle: false,
+        validateTemplates: false,
+        env: {},
+        context,
+      });
+      expect(findings(app, stack)).toEqual([]);
+    },
+  );
 });

@@ -65,6 +65,8 @@ describe('the CDK stack', () => {
       'logs:PutResourcePolicy': 'CloudWatch Logs delivery APIs take no resource',
       'logs:DescribeResourcePolicies': 'CloudWatch Logs delivery APIs take no resource',
       'logs:DescribeLogGroups': 'CloudWatch Logs delivery APIs take no resource',
+      'ec2:DescribePrefixLists':
+        'EC2 Describe actions take no resource (the S3 prefix list lookup)',
     };
     const starActions = new Set<string>();
     for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
@@ -124,15 +126,16 @@ describe('the CDK stack composes its constructs', () => {
     for (const subnet of privateSubnets) expect(definition).toContain(`"${subnet}"`);
   });
 
-  it('places every Lambda function in the network’s private subnets and security group', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter(
-      (f) => f.Properties.Runtime === 'nodejs22.x',
-    );
-    expect(functions).toHaveLength(3);
-    for (const f of functions) {
-      expect(f.Properties.VpcConfig).toEqual({
+  it('places every runner function in the network’s private subnets and security group', () => {
+    const { planFunction, stageFunction, summarizeFunction } = stack.runners;
+    const resources = template.toJSON().Resources;
+    // The default network: a new VPC without NAT gateway, whose private subnets are isolated.
+    const subnets = stack.network.vpc.isolatedSubnets;
+    expect(subnets).toHaveLength(2);
+    for (const f of [planFunction, stageFunction, summarizeFunction]) {
+      expect(resources[logicalIdOf(f)].Properties.VpcConfig).toEqual({
         SecurityGroupIds: [{ 'Fn::GetAtt': [ids().securityGroup, 'GroupId'] }],
-        SubnetIds: stack.network.vpc.privateSubnets.map((s) => ({ Ref: logicalIdOf(s) })),
+        SubnetIds: subnets.map((s) => ({ Ref: logicalIdOf(s) })),
       });
     }
   });
@@ -176,7 +179,7 @@ describe('the CDK stack composes its constructs', () => {
     }
   });
 
-  it('adds a Slack notifier beside the stage runners when a webhook secret is configured', () => {
+  it('adds a Slack notifier, outside the VPC, when a webhook secret is configured', () => {
     const slackConfig = structuredClone(config);
     slackConfig.pipeline.alerts.slack_webhook_secret_id = 'opendental/slack-webhook';
     const { stack: slackStack } = buildApp({
@@ -190,15 +193,14 @@ describe('the CDK stack composes its constructs', () => {
     const props = (c: Parameters<typeof logicalIdOf>[0]) => resources[logicalIdOf(c)].Properties;
     const notifierProps = props(notifier as NonNullable<typeof notifier>);
     const stageProps = props(slackStack.runners.stageFunction);
-    // Its own environment (no pipeline configuration) and security group, the same subnets.
+    // Its own environment (no pipeline configuration); outside the VPC, which has no way to
+    // Slack: no NAT gateway by default.
     expect(Object.keys(notifierProps.Environment.Variables).sort()).toEqual([
       'NODE_OPTIONS',
       'SLACK_WEBHOOK_SECRET_ID',
     ]);
-    expect(notifierProps.VpcConfig.SubnetIds).toEqual(stageProps.VpcConfig.SubnetIds);
-    expect(notifierProps.VpcConfig.SecurityGroupIds).not.toEqual(
-      stageProps.VpcConfig.SecurityGroupIds,
-    );
+    expect(notifierProps.VpcConfig).toBeUndefined();
+    expect(stageProps.VpcConfig).toBeDefined();
     expect(notifierProps.DeadLetterConfig).toEqual(stageProps.DeadLetterConfig);
     expect(notifierProps.MemorySize).toBe(stageProps.MemorySize);
   });
