@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cidr } from './network-schema';
 import { bool, int } from './schema-primitives';
 
 /**
@@ -15,6 +16,11 @@ const instance = <V extends z.ZodType<string>>(engineVersion: V) => ({
   multi_az: bool().default(false),
   backup_retention_days: int(1, 35).default(7),
   deletion_protection: bool().default(true),
+  /**
+   * Networks besides the runners that may open the database's port: the analysts' BI tools, the
+   * operator's workstation running `etl-pipeline verify` (through the VPN, say). Default none.
+   */
+  admit_cidrs: z.array(cidr()).default([]),
 });
 
 export const DatabasesSchema = z

@@ -19,7 +19,7 @@ const checked = (problem: (value: string) => string | undefined) =>
     if (message) ctx.addIssue({ code: 'custom', message });
   });
 
-const cidr = () => checked(cidrProblem);
+export const cidr = () => checked(cidrProblem);
 
 /** The customer gateway: AWS reaches it over the internet, so it must be a public address. */
 const publicIpv4 = () =>

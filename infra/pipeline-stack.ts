@@ -101,6 +101,10 @@ export class PipelineStack extends Stack {
         analytics: config.connections.analytics.port,
       },
       logs,
+      provisioned: {
+        replica: config.aws.databases.replica !== undefined,
+        analytics: config.aws.databases.analytics !== undefined,
+      },
     });
     this.databases = new ManagedDatabases(this, 'Databases', {
       databases: config.aws.databases,
@@ -109,6 +113,7 @@ export class PipelineStack extends Stack {
         analytics: config.connections.analytics.database,
       },
       network: this.network,
+      secretsManagerEndpoint: this.network.endpoints?.interfaces.SecretsManager,
       encryptionKey: key,
       windows: databaseWindows(config.schedule, runDeadlineMinutes(config)),
     });

@@ -121,6 +121,13 @@ export class ManagedDatabases extends Construct {
     });
     // The runners' security group gets the egress rule, the database's the ingress rule.
     network.securityGroup.connections.allowTo(instance, ec2.Port.tcp(port), 'the runners');
+    for (const cidr of config.admit_cidrs) {
+      instance.connections.allowFrom(
+        ec2.Peer.ipv4(cidr),
+        ec2.Port.tcp(port),
+        'aws.databases admit_cidrs',
+      );
+    }
     this.addRotation(instance, props);
     pinRulePorts(scope, port);
     acknowledgeManagedDatabase(instance, {

@@ -32,6 +32,8 @@ export interface NetworkProps {
   readonly ports: DatabasePorts;
   /** The flow logs of a new VPC, and the log group of the S3 prefix list lookup. */
   readonly logs: PipelineLogGroupProps;
+  /** The databases the stack provisions: reached by security group, not by `database_cidrs`. */
+  readonly provisioned?: { replica: boolean; analytics: boolean };
 }
 
 /**
@@ -67,7 +69,7 @@ export class Network extends Construct implements RunnerNetwork {
 
     // A new VPC's block is known from the config (a readable rule); a looked-up one from the lookup.
     const vpcCidr = network.type === 'new_vpc' ? network.cidr : this.vpc.vpcCidrBlock;
-    for (const rule of databaseEgress(network, props.ports, vpcCidr)) {
+    for (const rule of databaseEgress(network, props.ports, vpcCidr, props.provisioned)) {
       this.securityGroup.addEgressRule(
         ec2.Peer.ipv4(rule.cidr),
         ec2.Port.tcp(rule.port),

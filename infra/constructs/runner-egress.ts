@@ -29,6 +29,11 @@ export function databaseEgress(
   ports: DatabasePorts,
   /** The VPC's CIDR block: the default for both lists. */
   vpcCidr: string,
+  /**
+   * The databases the stack provisions (`aws.databases`): the runners reach those through a
+   * rule naming the instance's security group (ManagedDatabases), so no block is opened for them.
+   */
+  provisioned: { replica: boolean; analytics: boolean } = { replica: false, analytics: false },
 ): DatabaseEgress[] {
   const clinic = network.type === 'new_vpc' ? network.vpn?.clinic_cidrs : undefined;
   const sourceCidrs = network.source_cidrs ?? clinic ?? [vpcCidr];
@@ -36,8 +41,8 @@ export function databaseEgress(
   const wanted = [
     ...sourceCidrs.map((cidr) => ({ cidr, port: ports.source, database: 'source' })),
     ...databaseCidrs.flatMap((cidr) => [
-      { cidr, port: ports.replication, database: 'replica' },
-      { cidr, port: ports.analytics, database: 'analytics' },
+      ...(provisioned.replica ? [] : [{ cidr, port: ports.replication, database: 'replica' }]),
+      ...(provisioned.analytics ? [] : [{ cidr, port: ports.analytics, database: 'analytics' }]),
     ]),
   ];
   const rules = new Map<string, { cidr: string; port: number; databases: string[] }>();

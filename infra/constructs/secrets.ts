@@ -1,3 +1,4 @@
+import { CfnOutput } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -44,6 +45,12 @@ export class Secrets extends Construct {
               description: `OpenDental ETL ${name} connection (fill in host, port, username, password)`,
               encryptionKey: props.encryptionKey,
             });
+        // What `aws secretsmanager put-secret-value --secret-id` takes (docs/deploy.md, step 7):
+        // the configured name of an imported secret (its ARN here would be partial), else the ARN.
+        new CfnOutput(this, `${name}SecretId`, {
+          description: `The ${name} connection's secret: host, port, username, password, dbname`,
+          value: secretId ?? secret.secretArn,
+        }).overrideLogicalId(`${name[0]?.toUpperCase()}${name.slice(1)}SecretId`);
         return [name, secret];
       }),
     ) as Record<ConnectionName, secretsmanager.ISecret>;

@@ -9,10 +9,16 @@ import { buildApp } from '../../infra/build-app';
 import type { PipelineStack } from '../../infra/pipeline-stack';
 import { logicalIdOf } from '../helpers/bare-stack';
 
+/** The analysts' network at the clinic, admitted to the analytics database. */
+const ANALYSTS = '192.168.10.0/24';
+
 /** config/pipeline.yml with the replica and analytics databases provisioned by the stack. */
 function withDatabases(): LoadedConfig {
   const config = structuredClone(loadConfig({ env: {} }));
-  config.pipeline.aws.databases = DatabasesSchema.parse({ replica: {}, analytics: {} });
+  config.pipeline.aws.databases = DatabasesSchema.parse({
+    replica: {},
+    analytics: { admit_cidrs: [ANALYSTS] },
+  });
   for (const name of ['replication', 'analytics'] as const) {
     delete config.pipeline.connections[name].secret_id;
     config.pipeline.connections[name].tls = true;
@@ -82,6 +88,43 @@ describe('the pipeline stack with aws.databases', () => {
         ToPort: port,
       });
     }
+  });
+
+  it('opens no network block on a provisioned database port, only the instance (and admit_cidrs)', () => {
+    const runnerGroup = template.toJSON().Resources[logicalIdOf(stack.network.securityGroup)] as {
+      Properties: { SecurityGroupEgress: { CidrIp?: string; FromPort: number }[] };
+    };
+    const blockPorts = runnerGroup.Properties.SecurityGroupEgress.filter((r) => r.CidrIp).map(
+      (r) => r.FromPort,
+    );
+    expect(blockPorts).not.toContain(5432);
+    expect(blockPorts).toContain(3306); // the source, in the VPC by default, still by block
+    const analyticsGroup = stack.databases.instances.analytics?.connections.securityGroups[0];
+    const group = template.toJSON().Resources[logicalIdOf(analyticsGroup as never)] as {
+      Properties: { SecurityGroupIngress?: { CidrIp: string; FromPort: number }[] };
+    };
+    expect(group.Properties.SecurityGroupIngress).toEqual([
+      expect.objectContaining({ CidrIp: ANALYSTS, FromPort: 5432, ToPort: 5432 }),
+    ]);
+  });
+
+  it('lets the rotation function reach Secrets Manager through its VPC endpoint only', () => {
+    const endpoint = stack.network.endpoints?.interfaces.SecretsManager;
+    const endpointGroup = {
+      'Fn::GetAtt': [logicalIdOf(endpoint?.connections.securityGroups[0] as never), 'GroupId'],
+    };
+    const egress = template.findResources('AWS::EC2::SecurityGroupEgress', {
+      Properties: { FromPort: 443, DestinationSecurityGroupId: endpointGroup },
+    });
+    expect(Object.keys(egress).filter((id) => id.includes('Rotation'))).toHaveLength(2);
+    const rotationGroups = Object.entries(template.findResources('AWS::EC2::SecurityGroup'))
+      .filter(([id]) => id.includes('RotationSecurityGroup'))
+      .map(([, r]) => r as { Properties: { SecurityGroupEgress?: { CidrIp?: string }[] } });
+    expect(rotationGroups).toHaveLength(2);
+    for (const g of rotationGroups)
+      expect(g.Properties.SecurityGroupEgress?.some((r) => r.CidrIp === '0.0.0.0/0')).not.toBe(
+        true,
+      );
   });
 
   it('outputs the endpoints and secret ARNs beside the runner security group', () => {

@@ -51,4 +51,16 @@ describe('Secrets', () => {
       ':secret:clinic/source',
     );
   });
+
+  it('outputs what put-secret-value takes: the configured name, or the created secret’s ARN', () => {
+    const { secrets, template } = synth({ source: 'clinic/source' });
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.SourceSecretId?.Value).toBe('clinic/source');
+    expect(outputs.ReplicationSecretId?.Value).toEqual({
+      Ref: logicalIdOf(secrets.byConnection.replication as never),
+    });
+    expect(outputs.AnalyticsSecretId?.Value).toEqual({
+      Ref: logicalIdOf(secrets.byConnection.analytics as never),
+    });
+  });
 });
