@@ -41,12 +41,16 @@ describe('aws.databases', () => {
         multi_az: false,
         backup_retention_days: 7,
         deletion_protection: true,
+        admit_cidrs: [],
       },
     });
     const analytics = load(
       'aws:\n  databases:\n    analytics:\n      engine_version: "16.4"\n      multi_az: true\n',
     ).pipeline.aws.databases.analytics;
     expect(analytics).toMatchObject({ engine_version: '16.4', multi_az: true });
+    expect(
+      configError('aws:\n  databases:\n    analytics:\n      admit_cidrs: [192.168.10.1/24]\n'),
+    ).toMatch(/pipeline\.yml:4:21 aws\.databases\.analytics\.admit_cidrs\.0: has host bits set/);
   });
 
   it('refuses a secret_id for a connection whose database the stack provisions, naming the key and line', () => {
