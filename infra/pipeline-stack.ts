@@ -32,6 +32,7 @@ import {
 } from './constructs/pipeline-log-group';
 import { Secrets } from './constructs/secrets';
 import { StageRunners } from './constructs/stage-runners';
+import { alarmOnVpnDown } from './constructs/vpn-alarm';
 import { acknowledgeChildExecutions, acknowledgeVersionWildcards } from './nag-acknowledgements';
 
 export interface PipelineStackProps extends StackProps {
@@ -200,6 +201,8 @@ export class PipelineStack extends Stack {
       hoursBetweenRuns: hoursBetweenRuns(config.schedule),
       dashboardName: `${id}-pipeline`,
     });
+
+    if (this.network.vpn) alarmOnVpnDown(this.monitoring, this.network.vpn, this.alerts.topic);
 
     new CfnOutput(this, 'StateMachineArn', { value: machine.stateMachineArn });
     new CfnOutput(this, 'TopicArn', { value: this.alerts.topic.topicArn });
