@@ -87,6 +87,27 @@ describe('aws.environment in a pipeline file', () => {
     expect([...(secretIds[0] ?? [])].filter((id) => secretIds[1]?.has(id))).toEqual([]);
     expect(files[0]?.pipeline.aws.account).not.toBe(files[1]?.pipeline.aws.account);
   });
+
+  it('gives an operator’s CLI the connections from the environment (docs/deploy.md, step 10)', () => {
+    const env = {
+      OPENDENTAL_SOURCE_HOST: '192.168.10.20',
+      OPENDENTAL_SOURCE_USER: 'etl_reader',
+      OPENDENTAL_SOURCE_PASSWORD: 'from-the-secret',
+      OPENDENTAL_SOURCE_PORT: '', // a secret without port: jq prints nothing
+      OPENDENTAL_ANALYTICS_DB: 'analytics_prod',
+    };
+    const { source, analytics } = loadConfig({ path: 'config/pipeline.prod.yml', env }).pipeline
+      .connections;
+    expect(source).toMatchObject({
+      host: '192.168.10.20',
+      port: 3306,
+      database: 'opendental',
+      user: 'etl_reader',
+      password: 'from-the-secret',
+      secret_id: 'opendental/prod/source',
+    });
+    expect(analytics.database).toBe('analytics_prod');
+  });
 });
 
 describe('choosing the file to synthesize', () => {
