@@ -51,12 +51,32 @@ export function containerTask(
         '/tmp',
         '--network',
         'host',
+        ...caFilesOf(environment.PIPELINE_CONFIG).flatMap((file) => [
+          '--volume',
+          `${file}:${file}:ro`,
+        ]),
         ...Object.keys(environment).flatMap((name) => ['--env', name]),
         image,
       ],
       env: { ...engineEnv, ...environment },
     };
   };
+}
+
+/**
+ * The CA files the configuration names (`connections.*.tls.ca_file`, absolute once loaded): each
+ * is mounted read-only at the same path, so the container's configuration names a file it has.
+ * In AWS the stack carries them into the image instead (docs/tls.md).
+ */
+function caFilesOf(pipelineConfig: string | undefined): string[] {
+  if (!pipelineConfig) return [];
+  const { connections = {} } = JSON.parse(pipelineConfig) as {
+    connections?: Record<string, { tls?: { ca_file?: string } | boolean }>;
+  };
+  const files = Object.values(connections).flatMap((c) =>
+    typeof c.tls === 'object' && c.tls.ca_file ? [c.tls.ca_file] : [],
+  );
+  return [...new Set(files)];
 }
 
 /**

@@ -34,4 +34,18 @@ describe('containerTask (run --fargate-runner container)', () => {
     expect(launch.env.PATH).toBe('/usr/bin');
     expect(launch.env.NODE_OPTIONS).toBe('--enable-source-maps');
   });
+
+  it('mounts each configured CA file read-only at its own path, once', () => {
+    const config = {
+      connections: {
+        source: { tls: { ca_file: '/etc/clinic/ca.pem' } },
+        replication: { tls: { ca_file: '/etc/clinic/ca.pem' } },
+        analytics: { tls: true },
+      },
+    };
+    const { args } = containerTask('img', {})({ PIPELINE_CONFIG: JSON.stringify(config) });
+    expect(args.filter((a) => a === '--volume')).toHaveLength(1);
+    expect(args.join(' ')).toContain('--volume /etc/clinic/ca.pem:/etc/clinic/ca.pem:ro');
+    expect(launch.args).not.toContain('--volume');
+  });
 });
