@@ -1,5 +1,6 @@
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
 import { NetworkSchema } from '../../config/network-schema';
+import { buildApp } from '../../infra/build-app';
 
 export const ACCOUNT = '210987654321';
 export const VPC_ID = 'vpc-0abc1234def567890';
@@ -13,6 +14,11 @@ export function configWith(
   const config = structuredClone(loadConfig({ env: {} }));
   Object.assign(config.pipeline.aws, aws, { network: NetworkSchema.parse(network) });
   return config;
+}
+
+/** The stack of `config` as an offline synth makes it: no bundling, no credentials, `context`. */
+export function buildOffline(config: LoadedConfig, context: Record<string, unknown> = {}) {
+  return buildApp({ config, bundle: false, validateTemplates: false, env: {}, context });
 }
 
 /** The context key under which the cdk CLI stores the answer to this VPC's lookup. */

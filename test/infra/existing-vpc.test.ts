@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedConfig } from '../../config/load-config';
 import { ConfigError } from '../../contract/errors';
-import { buildApp } from '../../infra/build-app';
 import {
   ACCOUNT,
+  buildOffline,
   configWith,
   LOOKUP_ANSWER,
   LOOKUP_KEY,
@@ -15,13 +15,7 @@ import {
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 function synth(config: LoadedConfig, context: Record<string, unknown> = {}) {
-  const { app, stack } = buildApp({
-    config,
-    bundle: false,
-    validateTemplates: false,
-    env: {},
-    context,
-  });
+  const { app, stack } = buildOffline(config, context);
   const assembly = app.synth();
   const template = assembly.getStackByName(stack.stackName).template as {
     Resources: Record<string, Resource>;

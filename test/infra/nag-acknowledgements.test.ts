@@ -10,6 +10,7 @@ import { buildApp } from '../../infra/build-app';
 import { RunnerFunction } from '../../infra/constructs/runner-function';
 import {
   ACCOUNT,
+  buildOffline,
   LOOKUP_ANSWER,
   LOOKUP_KEY,
   SUBNET_IDS,
@@ -193,13 +194,7 @@ describe('0 unacknowledged cdk-nag findings in every configuration', () => {
     'with %s',
     (_name, network, context = {}) => {
       const config = configured({ slack: true, network });
-      const { app, stack } = buildApp({
-        config,
-        bundle: false,
-        validateTemplates: false,
-        env: {},
-        context,
-      });
+      const { app, stack } = buildOffline(config, context);
       expect(findings(app, stack)).toEqual([]);
     },
   );
