@@ -198,4 +198,17 @@ describe('0 unacknowledged cdk-nag findings in every configuration', () => {
       expect(findings(app, stack)).toEqual([]);
     },
   );
+
+  it.each([
+    ['a new VPC with a VPN', { type: 'new_vpc', vpn: VPN }, {}],
+    ['an existing VPC', EXISTING, { [LOOKUP_KEY]: LOOKUP_ANSWER }],
+  ] as [string, Record<string, unknown>, Record<string, unknown>][])(
+    'with RDS databases in %s',
+    (_name, network, context) => {
+      const config = configured({ databases: 'single-az', network });
+      const { app, stack } = buildOffline(config, context);
+      expect(stack.databases.instances.replica).toBeDefined();
+      expect(findings(app, stack)).toEqual([]);
+    },
+  );
 });
