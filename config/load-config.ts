@@ -53,6 +53,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     );
   }
   // A relative `ca_file` names a file beside pipeline.yml, wherever the command runs from.
+  pipeline.aws.region = regionOf(pipelinePath, pipeline.aws.region, env);
   const base = dirname(pipelinePath);
   const { source, replication, analytics } = pipeline.connections;
   pipeline.connections = {
@@ -61,6 +62,18 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     analytics: withCaFileFrom(analytics, base),
   };
   return { pipeline, tables: tables.tables, files: { pipeline: pipelinePath, tables: tablesPath } };
+}
+
+/**
+ * The stack's region: `aws.region` as written in the file, else the environment's
+ * (`AWS_REGION`, `AWS_DEFAULT_REGION`, or `CDK_DEFAULT_REGION`, which the cdk CLI sets from the
+ * deployer's profile, and `-c region=…` through buildApp), else `us-east-1`. The CLI and synth
+ * read the same file and environment, so they agree on the stack's region.
+ */
+function regionOf(path: string, parsed: string, env: NodeJS.ProcessEnv): string {
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  if (text && parseDocument(text).hasIn(['aws', 'region'])) return parsed;
+  return env.AWS_REGION || env.AWS_DEFAULT_REGION || env.CDK_DEFAULT_REGION || parsed;
 }
 
 /** Validates YAML text as a configuration file; exported for tests and `config validate`. */

@@ -86,7 +86,14 @@ function shownPath(path: string): string {
 function selectedConfig(app: App, env: NodeJS.ProcessEnv, given?: LoadedConfig): LoadedConfig {
   const environment: unknown = app.node.tryGetContext('env');
   const path = selectConfigPath({ environment, configPath: env.CONFIG_PATH });
-  const config = given ?? loadConfig({ path, cwd: ROOT_DIR });
+  // `-c region=…` stands where the environment's region would (aws.region in the file wins).
+  const region: unknown = app.node.tryGetContext('region');
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(String(region)))
+    throw new ConfigError(`-c region=${String(region)}: not an AWS region such as us-east-1`, {
+      stage: 'config',
+    });
+  const loadEnv = region === undefined ? env : { ...env, AWS_REGION: String(region) };
+  const config = given ?? loadConfig({ path, cwd: ROOT_DIR, env: loadEnv });
   assertSelectedEnvironment(
     environment,
     config.pipeline.aws,
