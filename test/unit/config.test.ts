@@ -1,29 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config';
-import { ConfigError } from '../../contract/errors';
+import { configErrorOf, loadConfigText } from '../helpers/config-files';
 
 const CANARY = 'Canary-Secret-7f3a9';
 
 /** Writes pipeline.yml (and optionally tables.yml) into a fresh folder and loads it. */
-function load(pipeline: string, tables?: string, env: NodeJS.ProcessEnv = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'etl-config-'));
-  writeFileSync(join(dir, 'pipeline.yml'), pipeline);
-  if (tables !== undefined) writeFileSync(join(dir, 'tables.yml'), tables);
-  return loadConfig({ path: join(dir, 'pipeline.yml'), env, cwd: dir });
-}
+const load = (pipeline: string, tables?: string, env: NodeJS.ProcessEnv = {}) =>
+  loadConfigText(pipeline, { tables, env });
 
-function configError(pipeline: string, tables?: string, env: NodeJS.ProcessEnv = {}): string {
-  try {
-    load(pipeline, tables, env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (pipeline: string, tables?: string, env: NodeJS.ProcessEnv = {}) =>
+  configErrorOf(pipeline, { tables, env });
 
 describe('configuration defaults', () => {
   it('an empty pipeline.yml gives the documented defaults', () => {

@@ -1,16 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/load-config';
 import { ConfigError } from '../../contract/errors';
+import { loadConfigText } from '../helpers/config-files';
 
 /** Writes pipeline.yml into a fresh folder and loads it. */
-function load(pipeline: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'etl-databases-'));
-  writeFileSync(join(dir, 'pipeline.yml'), pipeline);
-  return loadConfig({ path: join(dir, 'pipeline.yml'), env: {}, cwd: dir });
-}
+const load = (pipeline: string) => loadConfigText(pipeline);
 
 function configError(pipeline: string): string {
   try {

@@ -1,5 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,13 +8,12 @@ import {
 } from '../../config/environment';
 import { loadConfig } from '../../config/load-config';
 import { ConfigError } from '../../contract/errors';
+import { loadConfigText } from '../helpers/config-files';
 
 /** Loads pipeline.yml text from a fresh folder; returns the config or the ConfigError's message. */
 function load(text: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'etl-env-'));
-  writeFileSync(join(dir, 'pipeline.yml'), text);
   try {
-    return { config: loadConfig({ path: join(dir, 'pipeline.yml'), env: {}, cwd: dir }) };
+    return { config: loadConfigText(text) };
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return { message: (error as Error).message };

@@ -1,21 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cidrProblem, cidrsOverlap, cidrWithin } from '../../config/cidr';
-import { loadConfig } from '../../config/load-config';
 import { ConfigError } from '../../contract/errors';
+import { loadConfigText } from '../helpers/config-files';
 
 /** Loads a pipeline.yml whose `aws.network` is the given YAML (indented under it). */
 function load(network: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'etl-network-'));
   const indented = network
     .trim()
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
-  writeFileSync(join(dir, 'pipeline.yml'), `aws:\n  network:\n${indented}\n`);
-  return loadConfig({ path: join(dir, 'pipeline.yml'), env: {}, cwd: dir }).pipeline.aws.network;
+  return loadConfigText(`aws:\n  network:\n${indented}\n`).pipeline.aws.network;
 }
 
 /** The loader's message for a refused `aws.network`. */
@@ -41,9 +36,7 @@ vpn:
 
 describe('aws.network in pipeline.yml', () => {
   it('defaults to a new VPC: 10.40.0.0/16 over two zones, no NAT gateway, no VPN', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'etl-network-'));
-    writeFileSync(join(dir, 'pipeline.yml'), '');
-    const config = loadConfig({ path: join(dir, 'pipeline.yml'), env: {}, cwd: dir });
+    const config = loadConfigText('');
     expect(config.pipeline.aws.network).toEqual({
       type: 'new_vpc',
       cidr: '10.40.0.0/16',

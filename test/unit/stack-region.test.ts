@@ -1,18 +1,20 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/load-config';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError } from '../../contract/errors';
 import { buildApp } from '../../infra/build-app';
+import { loadConfigText } from '../helpers/config-files';
 
+/** A pipeline.yml for this test only (CONFIG_PATH of a synth). */
 function file(yaml: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'etl-region-')), 'pipeline.yml');
-  writeFileSync(path, yaml);
-  return path;
+  const dir = mkdtempSync(join(tmpdir(), 'etl-region-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'pipeline.yml'), yaml);
+  return join(dir, 'pipeline.yml');
 }
 const regionOf = (yaml: string, env: NodeJS.ProcessEnv) =>
-  loadConfig({ path: file(yaml), env }).pipeline.aws.region;
+  loadConfigText(yaml, { env }).pipeline.aws.region;
 
 describe('the stack’s region', () => {
   it('is aws.region when the file writes it, whatever the environment says', () => {
