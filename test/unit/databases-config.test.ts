@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../contract/errors';
-import { loadConfigText } from '../helpers/config-files';
+import { configErrorOf, loadConfigText } from '../helpers/config-files';
 
 /** Writes pipeline.yml into a fresh folder and loads it. */
 const load = (pipeline: string) => loadConfigText(pipeline);
 
-function configError(pipeline: string): string {
-  try {
-    load(pipeline);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (pipeline: string) => configErrorOf(pipeline);
 
 /** A replica provisioned by the stack; its connection's TLS is automatic (a remote server). */
 const REPLICA =

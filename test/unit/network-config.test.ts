@@ -1,28 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { cidrProblem, cidrsOverlap, cidrWithin } from '../../config/cidr';
-import { ConfigError } from '../../contract/errors';
-import { loadConfigText } from '../helpers/config-files';
+import { configErrorOf, loadConfigText } from '../helpers/config-files';
 
-/** Loads a pipeline.yml whose `aws.network` is the given YAML (indented under it). */
-function load(network: string) {
+/** A pipeline.yml whose `aws.network` is the given YAML (indented under it). */
+function pipelineWith(network: string): string {
   const indented = network
     .trim()
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
-  return loadConfigText(`aws:\n  network:\n${indented}\n`).pipeline.aws.network;
+  return `aws:\n  network:\n${indented}\n`;
 }
-
+const load = (network: string) => loadConfigText(pipelineWith(network)).pipeline.aws.network;
 /** The loader's message for a refused `aws.network`. */
-function refusal(network: string): string {
-  try {
-    load(network);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const refusal = (network: string) => configErrorOf(pipelineWith(network));
 
 const VPN = `
 type: new_vpc
