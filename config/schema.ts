@@ -22,6 +22,34 @@ import { secret } from './secret-fields';
 const stage = (timeoutMinutes: number) =>
   z.strictObject({ timeout_minutes: int(1, 24 * 60).default(timeoutMinutes) });
 
+/**
+ * The nightly comparison of replica and source (`stages.extract.verification`): tables the source
+ * wrote since their last verification are compared, the small ones whole, the large ones in
+ * rolling key ranges within a nightly budget.
+ */
+const VERIFICATION_DEFAULTS = {
+  budget_seconds: 30,
+  full_compare_max_rows: 200_000,
+  compare_rows_per_second: 200_000,
+  clock_tolerance_seconds: 120,
+};
+const VerificationSchema = z.strictObject({
+  /** Seconds a night spends comparing the tables over `full_compare_max_rows` (shared equally). */
+  budget_seconds: int(0, 24 * 3600).default(VERIFICATION_DEFAULTS.budget_seconds),
+  /** Tables with at most this many rows are compared whole on every night they changed. */
+  full_compare_max_rows: int(0, 2_000_000_000).default(VERIFICATION_DEFAULTS.full_compare_max_rows),
+  /** Rows per second the comparison covers (both servers): turns the budget into rows. */
+  compare_rows_per_second: int(1, 100_000_000).default(
+    VERIFICATION_DEFAULTS.compare_rows_per_second,
+  ),
+  /**
+   * How far the source clock may drift from the replica's between runs before it counts as
+   * stepped back; also the margin kept around `UPDATE_TIME` (1-second granularity).
+   */
+  clock_tolerance_seconds: int(1, 86_400).default(VERIFICATION_DEFAULTS.clock_tolerance_seconds),
+});
+export type VerificationSettings = z.infer<typeof VerificationSchema>;
+
 const PipelineFields = z.strictObject({
   general: z
     .strictObject({
@@ -54,15 +82,30 @@ const PipelineFields = z.strictObject({
         .extend({
           /** Rows changed this long before the stored watermark are read again (clock skew). */
           overlap_minutes: int(0, 24 * 60).default(5),
-          /** Timestamp and append tables are also checksum-reconciled every this many runs. */
-          reconcile_every_runs: int(1, 1000).default(7),
+          /**
+           * Whole-table comparison at least every this many runs even for tables over
+           * `verification.full_compare_max_rows` (0: never forced; the rolling comparison covers
+           * them within their staleness bound).
+           */
+          reconcile_every_runs: int(0, 1000).default(0),
+          verification: VerificationSchema.default(VERIFICATION_DEFAULTS),
         })
-        .default({ timeout_minutes: 30, overlap_minutes: 5, reconcile_every_runs: 7 }),
+        .default({
+          timeout_minutes: 30,
+          overlap_minutes: 5,
+          reconcile_every_runs: 0,
+          verification: VERIFICATION_DEFAULTS,
+        }),
       load: stage(45).default({ timeout_minutes: 45 }),
       transform: stage(60).default({ timeout_minutes: 60 }),
     })
     .default({
-      extract: { timeout_minutes: 30, overlap_minutes: 5, reconcile_every_runs: 7 },
+      extract: {
+        timeout_minutes: 30,
+        overlap_minutes: 5,
+        reconcile_every_runs: 0,
+        verification: VERIFICATION_DEFAULTS,
+      },
       load: { timeout_minutes: 45 },
       transform: { timeout_minutes: 60 },
     }),

@@ -29,6 +29,13 @@ const flag = (name: string): FieldCodec<boolean> => ({
   decode: (value) => (value === 'true' ? true : value === 'false' ? false : value),
 });
 
+const count = (name: string): FieldCodec<number> => ({
+  name,
+  encode: (value) => String(value),
+  // Anything but digits stays text, so that the schema rejects it.
+  decode: (value) => (/^\d+$/.test(value) ? Number(value) : value),
+});
+
 export const STAGE_ENVIRONMENT: {
   [K in keyof StageInput]-?: FieldCodec<NonNullable<StageInput[K]>>;
 } = {
@@ -38,6 +45,7 @@ export const STAGE_ENVIRONMENT: {
   mode: text('ETL_MODE'),
   strategy: text('ETL_STRATEGY'),
   reconcile: flag('ETL_RECONCILE'),
+  compareRows: count('ETL_COMPARE_ROWS'),
 };
 
 type Field = keyof StageInput;

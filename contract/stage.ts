@@ -41,6 +41,11 @@ export const StageInputSchema = z.strictObject({
   strategy: StrategySchema.optional(),
   /** Also run the full comparison this time (`run --reconcile`). */
   reconcile: z.boolean().optional(),
+  /**
+   * Rows of this table's rolling comparison tonight, when the table is over the size threshold
+   * of a full nightly comparison (its share of the verification budget); 0: the whole table.
+   */
+  compareRows: z.number().int().min(0).optional(),
 });
 export type StageInput = z.infer<typeof StageInputSchema>;
 
@@ -80,6 +85,8 @@ export const PlannedTableSchema = z.strictObject({
   strategy: StrategySchema,
   mode: ModeSchema,
   reconcile: z.boolean(),
+  /** Rows of the rolling comparison tonight (0: the whole table); see StageInput. */
+  compareRows: z.number().int().min(0),
   /** Dry runs only: lower runs first. */
   priority: z.number().int().optional(),
   /** Dry runs only: why this strategy. */

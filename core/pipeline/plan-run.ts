@@ -78,6 +78,7 @@ export async function planRun(
       strategy: p.strategy,
       mode: input.force ? 'full' : 'incremental',
       reconcile: input.reconcile ?? false,
+      compareRows: 0,
       // What a person reads in a dry run; a run's items carry only what its tasks need.
       ...(dryRun
         ? { priority: p.priority, strategyReason: p.strategyReason, estimatedRows: p.estimatedRows }

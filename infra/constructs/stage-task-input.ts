@@ -21,6 +21,7 @@ function stageInputSources(stage: StageName): {
     mode: { path: itemPath('mode') },
     strategy: { path: itemPath('strategy') },
     reconcile: { path: itemPath('reconcile') },
+    compareRows: { path: itemPath('compareRows') },
   };
 }
 

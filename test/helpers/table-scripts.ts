@@ -17,6 +17,7 @@ export function plannedTable(table: string, runner: PlannedTable['runner']): Pla
     estimatedRows: 1000,
     mode: 'incremental',
     reconcile: false,
+    compareRows: 0,
   };
 }
 
