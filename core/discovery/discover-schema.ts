@@ -36,6 +36,12 @@ export interface DiscoveredTable {
   indexes: DiscoveredIndex[];
   /** The auto-updating change column (`DateTStamp`, `SecDateTEdit`, ...), if any. */
   changeColumn: string | null;
+  /**
+   * `information_schema.TABLES.UPDATE_TIME` in the session's time zone, to the second: the last
+   * write the server knows of (a MyISAM data file's modification time; InnoDB's in-memory stamp,
+   * NULL after a restart). Null when unknown. See `core/extract/source-writes.ts`.
+   */
+  updateTime?: string | null;
 }
 
 /** The primary key column, when the key has exactly one (the incremental paths need one). */
@@ -71,8 +77,10 @@ export async function discoverSchema(
     TABLE_ROWS: string | number | null;
     DATA_LENGTH: string | number | null;
     INDEX_LENGTH: string | number | null;
+    UPDATE_TIME: string | null;
   }>(
-    `SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH
+    `SELECT TABLE_NAME, ENGINE, TABLE_COLLATION, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH,
+            DATE_FORMAT(UPDATE_TIME, '%Y-%m-%d %H:%i:%s') AS UPDATE_TIME
        FROM information_schema.TABLES
       WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'${filter}
       ORDER BY TABLE_NAME`,
@@ -124,6 +132,7 @@ export async function discoverSchema(
       primaryKey: [],
       indexes: [],
       changeColumn: null,
+      updateTime: t.UPDATE_TIME,
     });
   }
   for (const c of columnRows) {

@@ -3,6 +3,7 @@ import { hashesByKeys } from '../db/table-reader';
 import { inTransaction } from '../db/transactions';
 import { type DiscoveredTable, keyColumn } from '../discovery/discover-schema';
 import { upsertRows } from './replica-writer';
+import type { StrategyOutcome } from './strategies/strategy';
 
 /**
  * The write side of the timestamp and append passes: each chunk of source rows (with their row
@@ -10,15 +11,24 @@ import { upsertRows } from './replica-writer';
  * or differ are upserted and logged, one transaction per chunk.
  */
 export async function applyChangedChunks(
-  options: { replica: MysqlSession; table: DiscoveredTable; runId: string },
+  options: {
+    replica: MysqlSession;
+    table: DiscoveredTable;
+    runId: string;
+    /** Track the latest value of this column among the rows read (the change column). */
+    changeColumn?: string;
+  },
   chunks: AsyncIterable<unknown[][]>,
-): Promise<{ inserted: number; updated: number; deleted: number; bytes: number }> {
+): Promise<StrategyOutcome> {
   const { replica, table } = options;
   const keyIndex = table.columns.findIndex((c) => c.name === keyColumn(table));
+  const stampIndex = table.columns.findIndex((c) => c.name === options.changeColumn);
   let inserted = 0;
   let updated = 0;
   let bytes = 0;
+  let latestStamp: string | null = null;
   for await (const chunk of chunks) {
+    if (stampIndex >= 0) latestStamp = latestOf(chunk, stampIndex, latestStamp);
     const keys = chunk.map((row) => String(row[keyIndex]));
     const existing = await hashesByKeys(replica, table, keys);
     const changed: unknown[][] = [];
@@ -40,5 +50,20 @@ export async function applyChangedChunks(
       }),
     );
   }
-  return { inserted, updated, deleted: 0, bytes };
+  return { inserted, updated, deleted: 0, bytes, latestStamp };
+}
+
+/** The latest `YYYY-MM-DD HH:MM:SS` text in a column of the chunk (text order is time order). */
+function latestOf(
+  chunk: readonly unknown[][],
+  index: number,
+  latest: string | null,
+): string | null {
+  let out = latest;
+  for (const row of chunk) {
+    const value = row[index];
+    if (value !== null && value !== undefined && (out === null || String(value) > out))
+      out = String(value);
+  }
+  return out;
 }

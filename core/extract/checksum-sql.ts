@@ -22,6 +22,11 @@ export function keySetChecksumSelect(key: string): string {
   return xorOfHashes(keyHashExpression(key));
 }
 
+/** Count and 64-bit XOR of a per-row MD5 expression (its first 16 hex digits): `n`, `x`. */
+export function fingerprintSelect(md5: string): string {
+  return xorOfHashes(md5);
+}
+
 function xorOfHashes(md5: string): string {
   return `COUNT(*) AS n, COALESCE(BIT_XOR(CAST(CONV(LEFT(${md5}, 16), 16, 10) AS UNSIGNED)), 0) AS x`;
 }

@@ -13,15 +13,24 @@ import {
 import { ensureReplicaChangeLog } from '../handoff/replica-change-log';
 import type { Logger } from '../logging/logger';
 import { type ExtractState, ensureExtractState, readState, writeState } from './extract-state';
+import {
+  forcedComparison,
+  fullCopyNight,
+  incrementalNight,
+  type NightOutcome,
+  type NightSettings,
+  type Verification,
+} from './incremental-night';
 import { planSchemaSync, type SchemaPlan } from './schema-sync';
+import { readClocks } from './source-clock';
 import {
   chooseStrategy,
-  EXTRACT_STRATEGIES,
   runnableStrategy,
   type StrategyContext,
   type StrategyOutcome,
 } from './strategies';
 import { compareAndRepair } from './strategies/reconcile';
+import { ensureVerifyState, readVerifyState, writeVerifyState } from './verify-state';
 
 export interface ExtractDeps {
   /** Read-only session on the OpenDental production database. */
@@ -30,7 +39,7 @@ export interface ExtractDeps {
   replica: MysqlSession;
   sourceDatabase: string;
   replicaDatabase: string;
-  settings: { batchSize: number; overlapMinutes: number; reconcileEveryRuns: number };
+  settings: { batchSize: number; overlapMinutes: number } & NightSettings;
   logger: Logger;
 }
 
@@ -45,6 +54,8 @@ export interface ExtractInput {
   strategy?: Strategy;
   changeColumn?: string | null;
   batchSize?: number;
+  /** Rows of the rolling comparison tonight (from the plan; 0 or absent: compare whole). */
+  compareRows?: number;
 }
 
 export interface ExtractResult {
@@ -62,6 +73,8 @@ export interface ExtractResult {
   durationMs: number;
   /** Source-server time captured before reading; stored only after the replica commit. */
   watermark: string | null;
+  /** What the night compared, why, and how far the table is verified. */
+  verification: Verification;
 }
 
 /**
@@ -100,7 +113,10 @@ export async function extractTable(deps: ExtractDeps, input: ExtractInput): Prom
   if (schema.action !== 'none')
     log.info('schema check', { action: schema.action, detail: schemaDetail });
 
-  const watermark = await sourceNow(source);
+  await ensureVerifyState(replica);
+  const clocks = await readClocks(source, replica);
+  const watermark = clocks.sourceNow;
+  const previous = await readVerifyState(replica, table.name);
   const context: StrategyContext = {
     source,
     replica,
@@ -112,44 +128,43 @@ export async function extractTable(deps: ExtractDeps, input: ExtractInput): Prom
     showCreate,
     replicaHasTable: Boolean(replicaTable),
   };
-  const passes: StrategyOutcome[] = [];
-  let reconciled = false;
+  let night: NightOutcome;
   if (fullRefreshReason) {
     log.info('full copy', { reason: fullRefreshReason });
-    passes.push(await EXTRACT_STRATEGIES.full.run(context));
+    night = await fullCopyNight(context, { clocks, compareRows: input.compareRows ?? 0 });
   } else {
     if (schema.action === 'alter')
       for (const statement of schema.statements) await replica.execute(statement);
-    const chosen = EXTRACT_STRATEGIES[strategy];
-    passes.push(await chosen.run(context));
-    reconciled = chosen.countsAsReconcile;
-    const due =
-      input.reconcile === true ||
-      schema.action === 'alter' ||
-      (state?.runs_since_reconcile ?? 0) + 1 >= deps.settings.reconcileEveryRuns;
-    if (!reconciled && due) {
-      passes.push(await EXTRACT_STRATEGIES.reconcile.run(context));
-      reconciled = true;
-    }
-  }
-
-  // Validation gate: the replica must have exactly the source's rows.
-  let sourceRows = await countRows(source, table.name);
-  let replicaRows = await countRows(replica, table.name);
-  if (replicaRows !== sourceRows && !reconciled && keyColumn(table)) {
-    // The incremental pass saw every stamped insert and edit: what is left are deletes (and
-    // unstamped inserts), which the key sets show without hashing whole rows. A key-set pass
-    // does not count as the periodic full comparison.
-    log.info('row counts differ after the incremental pass: reconciling key sets', {});
-    passes.push(await compareAndRepair(context, { keysOnly: true }));
-    sourceRows = await countRows(source, table.name);
-    replicaRows = await countRows(replica, table.name);
-  }
-  if (replicaRows !== sourceRows) {
-    throw new ValidationError(`replica has ${replicaRows} rows, source ${sourceRows}`, {
-      table: table.name,
-      stage: 'extract',
+    night = await incrementalNight(context, {
+      strategy,
+      previous,
+      clocks,
+      settings: deps.settings,
+      compareRows: input.compareRows ?? 0,
+      forced: forcedComparison({ input, schema, state, settings: deps.settings }),
     });
+  }
+  await writeVerifyState(replica, night.verifyState);
+  const { passes, verification } = night;
+  const reconciled = verification.compared === 'whole';
+
+  // Validation gate: the replica must have exactly the source's rows. A table nothing was done
+  // to (the source has not written it since it was verified equal) keeps its verified count.
+  let sourceRows = await countRows(source, table.name);
+  if (passes.length > 0) {
+    let replicaRows = await countRows(replica, table.name);
+    if (replicaRows !== sourceRows && !reconciled && keyColumn(table)) {
+      log.info('row counts differ after the incremental pass: reconciling key sets', {});
+      passes.push(await compareAndRepair(context, { keysOnly: true }));
+      sourceRows = await countRows(source, table.name);
+      replicaRows = await countRows(replica, table.name);
+    }
+    if (replicaRows !== sourceRows) {
+      throw new ValidationError(`replica has ${replicaRows} rows, source ${sourceRows}`, {
+        table: table.name,
+        stage: 'extract',
+      });
+    }
   }
 
   const ran: Strategy = fullRefreshReason ? 'full' : strategy;
@@ -161,7 +176,8 @@ export async function extractTable(deps: ExtractDeps, input: ExtractInput): Prom
       reconciled || fullRefreshReason ? 0 : (state?.runs_since_reconcile ?? 0) + 1,
     last_run_id: input.runId,
   });
-  const sum = (field: keyof StrategyOutcome) => passes.reduce((n, p) => n + p[field], 0);
+  const sum = (field: 'inserted' | 'updated' | 'deleted' | 'bytes') =>
+    passes.reduce((n, p: StrategyOutcome) => n + p[field], 0);
   const result: ExtractResult = {
     table: input.table,
     strategy: ran,
@@ -175,6 +191,7 @@ export async function extractTable(deps: ExtractDeps, input: ExtractInput): Prom
     bytes: sum('bytes'),
     durationMs: Date.now() - started,
     watermark,
+    verification,
   };
   log.info('extracted', {
     strategy: result.strategy,
@@ -182,6 +199,7 @@ export async function extractTable(deps: ExtractDeps, input: ExtractInput): Prom
     updated: result.rowsUpdated,
     deleted: result.rowsDeleted,
     rows: result.sourceRows,
+    compared: verification.compared,
     ms: result.durationMs,
   });
   return result;
@@ -207,10 +225,4 @@ function whyFullCopy(facts: {
 async function showCreateTable(source: MysqlSession, table: string): Promise<string> {
   const [row] = await source.queryArrays(`SHOW CREATE TABLE ${quoteMysql(table)}`);
   return String(row?.[1] ?? '');
-}
-
-/** The source server's own clock: OpenDental's change columns are written by that server. */
-async function sourceNow(source: MysqlSession): Promise<string> {
-  const [row] = await source.queryArrays('SELECT DATE_FORMAT(NOW(), ?)', ['%Y-%m-%d %H:%i:%s']);
-  return String(row?.[0]);
 }

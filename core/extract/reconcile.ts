@@ -1,17 +1,28 @@
 import { quoteMysql } from '../db/identifiers';
 import type { MysqlSession } from '../db/ports';
-import { rowHashExpression } from '../db/row-sql';
 import { readByKeys } from '../db/table-reader';
 import type { DiscoveredTable } from '../discovery/discover-schema';
 import { keyColumn } from '../discovery/discover-schema';
-import { chunkChecksumSelect, keySetChecksumSelect } from './checksum-sql';
+import {
+  bisectable,
+  compareRange,
+  type FingerprintQuery,
+  type KeyRange,
+  keySpan,
+  onBoth,
+  type RangeSide,
+  rangeFingerprint,
+  rangeHashes,
+} from './range-fingerprints';
 import { deleteKeys, upsertRows } from './replica-writer';
 
 /**
  * Checksum reconcile: split the key space into ranges of about `rowsPerRange` source rows, compare
- * count and a 64-bit XOR of row hashes per range on both sides (same engine, so exact), and diff
- * row by row only inside the ranges that differ. Finds inserts, deletes and updates that did not
- * touch a change column.
+ * them by fingerprints computed on each server (count and a 64-bit XOR of row hashes per key
+ * bucket; same engine, so exact), narrow differing ranges down to their changed keys by bisection
+ * (`range-fingerprints.ts`), and read and repair only those rows. Finds inserts, deletes and
+ * updates that did not touch a change column. A rolling comparison starts after a key and stops
+ * after a number of rows.
  */
 export interface ReconcileOutcome {
   rangesCompared: number;
@@ -20,13 +31,10 @@ export interface ReconcileOutcome {
   updated: number;
   deleted: number;
   bytes: number;
-}
-
-interface Range {
-  /** Exclusive lower bound (null: from the first key). */
-  after: string | null;
-  /** Inclusive upper bound (null: to the last key). */
-  upTo: string | null;
+  /** Source rows in the ranges compared (about: whole ranges). */
+  rowsCompared: number;
+  /** The last key compared; null when the comparison reached the table's end. */
+  lastKey: string | null;
 }
 
 export async function reconcileTable(options: {
@@ -48,6 +56,10 @@ export async function reconcileTable(options: {
    * of the cost; edits are left to the full comparison.
    */
   keysOnly?: boolean;
+  /** Start after this key (a rolling comparison's cursor; null or absent: the first key). */
+  startAfter?: string | null;
+  /** Stop once the ranges compared hold at least this many source rows (absent: the whole table). */
+  maxRows?: number;
 }): Promise<ReconcileOutcome> {
   const { source, replica, table, target } = options;
   const key = keyColumn(table);
@@ -59,49 +71,92 @@ export async function reconcileTable(options: {
     updated: 0,
     deleted: 0,
     bytes: 0,
+    rowsCompared: 0,
+    lastKey: null,
   };
-  for await (const range of keyRanges(source, table.name, key, options.rowsPerRange)) {
+  const query: FingerprintQuery = { table, key, keysOnly: options.keysOnly ?? false };
+  const sides: [RangeSide, RangeSide] = [
+    { session: source, from: table.name },
+    { session: replica, from: target },
+  ];
+  const rowsPerRange = Math.max(1, Math.min(options.rowsPerRange, options.maxRows ?? Infinity));
+  const span = bisectable(query) ? await keySpan(sides, key) : null;
+  const startAfter = options.startAfter ?? null;
+  for await (const range of keyRanges(source, table.name, key, rowsPerRange, startAfter)) {
     outcome.rangesCompared++;
-    const query: RangeQuery = { table, key, range, keysOnly: options.keysOnly ?? false };
-    const [a, b] = await Promise.all([
-      rangeChecksum({ session: source, from: table.name }, query),
-      rangeChecksum({ session: replica, from: target }, query),
-    ]);
-    if (a === b) continue;
-    outcome.rangesDiffering++;
-    if (options.dryRun) continue;
-    const [sourceHashes, replicaHashes] = await Promise.all([
-      rangeHashes({ session: source, from: table.name }, query),
-      rangeHashes({ session: replica, from: target }, query),
-    ]);
-    const toInsert: string[] = [];
-    const toUpdate: string[] = [];
-    for (const [k, h] of sourceHashes) {
-      const other = replicaHashes.get(k);
-      if (other === undefined) toInsert.push(k);
-      else if (other !== h) toUpdate.push(k);
+    outcome.rowsCompared += rowsPerRange;
+    const diff = await compareKeyRange(sides, query, range, span, options.dryRun ?? false);
+    outcome.lastKey = range.upTo;
+    if (diff) {
+      outcome.rangesDiffering++;
+      if (!options.dryRun) await repair(options, diff, outcome);
     }
-    const toDelete = [...replicaHashes.keys()].filter((k) => !sourceHashes.has(k));
-    const rows = await readByKeys(source, table, [...toInsert, ...toUpdate]);
-    await options.transaction(async () => {
-      outcome.bytes += await upsertRows(replica, { target, table, rows, log: options.log });
-      await deleteKeys(replica, { target, table, keys: toDelete, log: options.log });
-    });
-    outcome.inserted += toInsert.length;
-    outcome.updated += toUpdate.length;
-    outcome.deleted += toDelete.length;
+    if (options.maxRows !== undefined && outcome.rowsCompared >= options.maxRows) break;
   }
   return outcome;
 }
 
-/** Range boundaries from the source's key index: every `rowsPerRange`-th key, then an open end. */
+/** The keys and hashes of each side where a range differs (null: it does not). */
+async function compareKeyRange(
+  sides: readonly [RangeSide, RangeSide],
+  query: FingerprintQuery,
+  range: KeyRange,
+  span: { low: bigint; high: bigint } | null,
+  dryRun: boolean,
+): Promise<{ source: Map<string, string>; replica: Map<string, string> } | null> {
+  if (span) {
+    const low = range.after === null ? span.low : BigInt(range.after) + 1n;
+    const high = range.upTo === null ? span.high : BigInt(range.upTo);
+    if (low > high) return null;
+    const compared = await compareRange(sides, query, { low, high }, { firstLevelOnly: dryRun });
+    return compared.differs ? compared : null;
+  }
+  const [a, b] = await onBoth(sides, (side) => rangeFingerprint(side, query, range));
+  if (a === b) return null;
+  if (dryRun) return { source: new Map(), replica: new Map() };
+  const [sourceHashes, replicaHashes] = await onBoth(sides, (side) =>
+    rangeHashes(side, query, range),
+  );
+  return { source: sourceHashes, replica: replicaHashes };
+}
+
+/** Reads the differing rows from the source and writes them (and the deletes) to the replica. */
+async function repair(
+  options: Parameters<typeof reconcileTable>[0],
+  diff: { source: Map<string, string>; replica: Map<string, string> },
+  outcome: ReconcileOutcome,
+): Promise<void> {
+  const { source, replica, table, target } = options;
+  const toInsert: string[] = [];
+  const toUpdate: string[] = [];
+  for (const [k, h] of diff.source) {
+    const other = diff.replica.get(k);
+    if (other === undefined) toInsert.push(k);
+    else if (other !== h) toUpdate.push(k);
+  }
+  const toDelete = [...diff.replica.keys()].filter((k) => !diff.source.has(k));
+  const rows = await readByKeys(source, table, [...toInsert, ...toUpdate]);
+  await options.transaction(async () => {
+    outcome.bytes += await upsertRows(replica, { target, table, rows, log: options.log });
+    await deleteKeys(replica, { target, table, keys: toDelete, log: options.log });
+  });
+  outcome.inserted += toInsert.length;
+  outcome.updated += toUpdate.length;
+  outcome.deleted += toDelete.length;
+}
+
+/**
+ * Range boundaries from the source's key index: every `rowsPerRange`-th key after `startAfter`,
+ * then an open end.
+ */
 async function* keyRanges(
   source: MysqlSession,
   tableName: string,
   key: string,
   rowsPerRange: number,
-): AsyncGenerator<Range> {
-  let after: string | null = null;
+  startAfter: string | null,
+): AsyncGenerator<KeyRange> {
+  let after: string | null = startAfter;
   for (;;) {
     const [row] = await source.queryArrays(
       `SELECT ${quoteMysql(key)} FROM ${quoteMysql(tableName)}${after === null ? '' : ` WHERE ${quoteMysql(key)} > ?`}
@@ -116,59 +171,4 @@ async function* keyRanges(
     yield { after, upTo };
     after = upTo;
   }
-}
-
-function rangeWhere(key: string, range: Range): { sql: string; params: string[] } {
-  const parts: string[] = [];
-  const params: string[] = [];
-  if (range.after !== null) {
-    parts.push(`${quoteMysql(key)} > ?`);
-    params.push(range.after);
-  }
-  if (range.upTo !== null) {
-    parts.push(`${quoteMysql(key)} <= ?`);
-    params.push(range.upTo);
-  }
-  return { sql: parts.length > 0 ? ` WHERE ${parts.join(' AND ')}` : '', params };
-}
-
-/** One key range of a table, compared whole or by its key set only. */
-interface RangeQuery {
-  table: DiscoveredTable;
-  key: string;
-  range: Range;
-  keysOnly: boolean;
-}
-
-/** Where a range is read: the source table, or the replica's table (or its shadow). */
-interface RangeSide {
-  session: MysqlSession;
-  from: string;
-}
-
-async function rangeChecksum(
-  { session, from }: RangeSide,
-  { table, key, range, keysOnly }: RangeQuery,
-): Promise<string> {
-  const where = rangeWhere(key, range);
-  const fingerprint = keysOnly ? keySetChecksumSelect(key) : chunkChecksumSelect(table);
-  const [row] = await session.queryArrays(
-    `SELECT ${fingerprint} FROM ${quoteMysql(from)}${where.sql}`,
-    where.params,
-  );
-  return `${row?.[0]}:${row?.[1]}`;
-}
-
-async function rangeHashes(
-  { session, from }: RangeSide,
-  { table, key, range, keysOnly }: RangeQuery,
-): Promise<Map<string, string>> {
-  const where = rangeWhere(key, range);
-  // Keys only: every hash is the same, so only keys present on one side count as differing.
-  const hash = keysOnly ? "''" : rowHashExpression(table);
-  const rows = await session.queryArrays(
-    `SELECT ${quoteMysql(key)}, ${hash} FROM ${quoteMysql(from)}${where.sql}`,
-    where.params,
-  );
-  return new Map(rows.map(([k, h]) => [String(k), String(h)]));
 }

@@ -39,6 +39,7 @@ export const stageDependencies = {
       batchSize: config.general.batch_size,
       overlapMinutes: config.stages.extract.overlap_minutes,
       reconcileEveryRuns: config.stages.extract.reconcile_every_runs,
+      verification: config.stages.extract.verification,
     },
     logger,
   }),
@@ -79,6 +80,7 @@ export function createStageRegistry(config: PipelineConfig): Record<StageName, S
         mode: input.mode,
         strategy: input.strategy,
         reconcile: input.reconcile,
+        compareRows: input.compareRows,
       });
       return {
         rows: result.rowsInserted + result.rowsUpdated + result.rowsDeleted,

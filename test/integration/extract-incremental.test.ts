@@ -116,8 +116,9 @@ describe('incremental extract after a day of changes and an OpenDental upgrade',
       rowsInserted: 2,
       rowsUpdated: 3,
       rowsDeleted: 1,
-      // The delete is found by comparing key sets; the periodic full comparison stays due.
-      reconciled: false,
+      // A table under the size threshold that the source wrote is compared whole that night.
+      reconciled: true,
+      verification: { compared: 'whole' },
     });
     expect(r2.securitylog).toMatchObject({
       strategy: 'append',
@@ -170,15 +171,15 @@ describe('incremental extract after a day of changes and an OpenDental upgrade',
     expect(await changeLog('r2', 'securitylog')).toHaveLength(3);
   });
 
-  it('leaves every table equal except an edit that bypassed the change column, which --reconcile repairs', async () => {
-    expect(await differingChecksums(admin, SOURCE, REPLICA, TABLES)).toEqual(['procedurelog']);
-    const r3 = await extractAll('r3', { reconcile: true });
-    expect(r3.procedurelog).toMatchObject({ rowsUpdated: 2, reconciled: true });
-    expect(await changeLog('r3', 'procedurelog')).toEqual(['U1', 'U2']);
+  it('leaves every table equal, an edit that bypassed the change column included, the same night', async () => {
+    expect(r2.procedurelog).toMatchObject({ rowsUpdated: 2, reconciled: true });
+    expect(await changeLog('r2', 'procedurelog')).toEqual(['U1', 'U2']);
     expect(await differingChecksums(admin, SOURCE, REPLICA, TABLES)).toEqual([]);
+    const r3 = await extractAll('r3', { reconcile: true });
+    expect(r3.procedurelog).toMatchObject({ rowsUpdated: 0, reconciled: true });
   });
 
-  it('after deletes, compares key sets only: finds the deletes and an unstamped insert the same night', async () => {
+  it('finds deletes and an unstamped insert the same night', async () => {
     const [max] = await admin.queryArrays(`SELECT MAX(ProcNum) FROM ${src('procedurelog')}`);
     await admin.execute(`DELETE FROM ${src('procedurelog')} WHERE ProcNum IN (3, 4)`);
     // A copy under a new key that keeps its old DateTStamp: invisible to the timestamp pass.
@@ -193,7 +194,7 @@ describe('incremental extract after a day of changes and an OpenDental upgrade',
       table: 'procedurelog',
       mode: 'incremental',
     });
-    expect(r4).toMatchObject({ rowsInserted: 1, rowsDeleted: 2, reconciled: false });
+    expect(r4).toMatchObject({ rowsInserted: 1, rowsDeleted: 2, reconciled: true });
     expect(await changeLog('r4', 'procedurelog')).toEqual(['D3', 'D4', `U${Number(max?.[0]) + 1}`]);
     expect(await differingChecksums(admin, SOURCE, REPLICA, ['procedurelog'])).toEqual([]);
   });
@@ -221,6 +222,8 @@ describe('a connection killed in the middle of a table', () => {
   });
 
   it('during an incremental pass: committed chunks stay, the watermark does not move, the rerun converges', async () => {
+    // Over the size threshold (a rolling share from the plan): the timestamp pass runs.
+    const rolling = { compareRows: 1_000_000 };
     await admin.execute(`UPDATE ${src('appointment')} SET Note = CONCAT(Note, ' (confirmed)')`);
     await extractTable(deps, { runId: 'k2-base', table: 'appointment', mode: 'incremental' }).catch(
       () => {},
@@ -231,7 +234,7 @@ describe('a connection killed in the middle of a table', () => {
     await expect(
       extractTable(
         { ...deps, replica: killed },
-        { runId: 'k2', table: 'appointment', mode: 'incremental', batchSize: 10 },
+        { runId: 'k2', table: 'appointment', mode: 'incremental', batchSize: 10, ...rolling },
       ),
     ).rejects.toBeInstanceOf(ConnectionLostError);
     expect(await watermark('appointment')).toBe(before);
@@ -240,6 +243,7 @@ describe('a connection killed in the middle of a table', () => {
       runId: 'k2-rerun',
       table: 'appointment',
       mode: 'incremental',
+      ...rolling,
     });
     expect(await differingChecksums(admin, SOURCE, REPLICA, ['appointment'])).toEqual([]);
     // Keys committed before the kill are not logged twice: the rerun only logs what it changed.

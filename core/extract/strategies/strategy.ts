@@ -18,6 +18,11 @@ export interface StrategyContext {
   showCreate: string;
   /** Whether the replica has the table already. */
   replicaHasTable: boolean;
+  /**
+   * Where the timestamp window starts (before the overlap): the stored watermark, or earlier when
+   * the source clock was seen stepped back. Absent: the stored watermark.
+   */
+  windowStart?: string | null;
 }
 
 /** Rows a pass changed in the replica (each logged to the replica change log), and bytes moved. */
@@ -26,6 +31,8 @@ export interface StrategyOutcome {
   updated: number;
   deleted: number;
   bytes: number;
+  /** The latest change-column value the pass read (timestamp passes; null: none read). */
+  latestStamp?: string | null;
 }
 
 /**

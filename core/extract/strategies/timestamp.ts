@@ -17,7 +17,8 @@ export const timestampStrategy: ExtractStrategy = {
   canRun: (table) => keyColumn(table) !== null && table.changeColumn !== null,
   countsAsReconcile: false,
   run: (context) => {
-    const since = context.state?.watermark ?? null;
+    const since =
+      context.windowStart !== undefined ? context.windowStart : (context.state?.watermark ?? null);
     const change = context.table.changeColumn as string;
     const where =
       since === null
@@ -27,7 +28,7 @@ export const timestampStrategy: ExtractStrategy = {
             params: [since, context.overlapMinutes],
           };
     return applyChangedChunks(
-      context,
+      { ...context, changeColumn: change },
       readChunks(context.source, context.table, {
         batchSize: context.batchSize,
         where,
