@@ -75,11 +75,23 @@ export async function openMysql(
     if (options.sqlMode !== undefined)
       await session.execute('SET SESSION sql_mode = ?', [options.sqlMode]);
     if (options.readOnly) await session.execute('SET SESSION TRANSACTION READ ONLY');
+    await readFreshTableStatistics(session);
   } catch (error) {
     await session.close();
     throw classifyDatabaseError(error, context);
   }
   return session;
+}
+
+/**
+ * MySQL 8 caches information_schema.TABLES statistics (UPDATE_TIME among them) for
+ * `information_schema_stats_expiry` seconds, a day by default: the nightly skip of unwritten
+ * tables needs them current. MariaDB (and MySQL 5.7) read them live and have no such variable.
+ */
+async function readFreshTableStatistics(session: MysqlSession): Promise<void> {
+  const [row] = await session.queryArrays('SELECT VERSION()');
+  if (/mariadb/i.test(String(row?.[0]))) return;
+  await session.execute('SET SESSION information_schema_stats_expiry = 0').catch(() => {});
 }
 
 /**

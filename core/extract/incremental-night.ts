@@ -1,5 +1,6 @@
 import type { VerificationSettings } from '../../config/schema';
 import type { Strategy } from '../../contract/stage';
+import { staleBoundNights } from '../pipeline/verification-budget';
 import type { ExtractState } from './extract-state';
 import { type ComparisonKind, decideComparison, runComparison } from './nightly-comparison';
 import type { SchemaPlan } from './schema-sync';
@@ -114,8 +115,7 @@ export async function incrementalNight(
     clock.push(`${decision.kind === 'whole' ? 'compared whole' : 'compared'} tonight`);
   const comparison = await runComparison(context, decision, { previous, clocks, compareRows });
   if (decision.kind !== 'none') passes.push(comparison);
-  const boundNights =
-    compareRows > 0 ? Math.max(1, Math.ceil(context.table.estimatedRows / compareRows)) : 1;
+  const boundNights = staleBoundNights(context.table.estimatedRows, compareRows);
   return {
     passes,
     verification: {
@@ -149,10 +149,7 @@ export async function fullCopyNight(
     '%Y-%m-%d %H:%i:%s',
   ]);
   const verifiedAt = String(row?.[0]);
-  const boundNights =
-    options.compareRows > 0
-      ? Math.max(1, Math.ceil(context.table.estimatedRows / options.compareRows))
-      : 1;
+  const boundNights = staleBoundNights(context.table.estimatedRows, options.compareRows);
   return {
     passes: [pass],
     verification: {

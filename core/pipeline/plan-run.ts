@@ -4,6 +4,7 @@ import { IDENTIFIER, type RunInput, type RunPlan } from '../../contract/stage';
 import type { MysqlSession } from '../db/ports';
 import { discoverSchema } from '../discovery/discover-schema';
 import { planTables, suggest } from './table-plan';
+import { rollingShares } from './verification-budget';
 
 /**
  * Table names that are not plain identifiers (`patient; DROP TABLE x`, backticks, quotes, unicode
@@ -68,6 +69,11 @@ export async function planRun(
     (p) => requested.length === 0 || requested.includes(p.table),
   );
   const dryRun = input.dryRun ?? false;
+  const shares = rollingShares(
+    plans,
+    config.stages.extract.verification,
+    config.general.batch_size * 10,
+  );
   return {
     runId: input.runId ?? `run-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`,
     parallel: input.parallel ?? config.general.parallel_jobs,
@@ -78,7 +84,7 @@ export async function planRun(
       strategy: p.strategy,
       mode: input.force ? 'full' : 'incremental',
       reconcile: input.reconcile ?? false,
-      compareRows: 0,
+      compareRows: shares.get(p.table) ?? 0,
       // What a person reads in a dry run; a run's items carry only what its tasks need.
       ...(dryRun
         ? { priority: p.priority, strategyReason: p.strategyReason, estimatedRows: p.estimatedRows }
