@@ -149,6 +149,11 @@ async function runAndReport(
   out(
     `Run ${summary?.runId ?? '?'} ${summary?.status ?? result.status} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary?.tablesSucceeded ?? 0} of ${summary?.tablesTotal ?? 0} tables succeeded, ${summary?.tablesFailed ?? 0} failed, ${(summary?.rows ?? 0).toLocaleString('en-US')} rows moved.`,
   );
+  const checked = summary?.verification;
+  if (checked)
+    out(
+      `Verified against the source: ${checked.whole} tables compared whole, ${checked.rolling} in rolling ranges, ${checked.skipped} not written since their last verification; ${checked.repairedRows.toLocaleString('en-US')} rows repaired.`,
+    );
   for (const f of summary?.failed ?? []) out(`  FAILED ${f.table} in ${f.stage}: ${f.errorClass}`);
   return result.status === 'succeeded' ? EXIT.ok : EXIT.failed;
 }

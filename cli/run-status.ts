@@ -16,6 +16,13 @@ export interface RunStatus {
     rows: number | null;
     durationMs: number;
     errorClass: string | null;
+    /**
+     * Extract stages (local status): how the night compared the table, when the table was last
+     * fully verified, and the staleness bound its size and the budget imply.
+     */
+    compared?: string | null;
+    lastFullyVerified?: string | null;
+    staleBoundNights?: number | null;
   }[];
   /**
    * AWS only: the latest run's Map Run (`DescribeMapRun`), its tables counted by the state of

@@ -130,6 +130,18 @@ export const RunSummarySchema = z.strictObject({
   tablesFailed: z.number().int(),
   failed: z.array(z.strictObject({ table: z.string(), stage: z.string(), errorClass: z.string() })),
   rows: z.number(),
+  /**
+   * How the night compared replica and source: tables compared whole, in a rolling slice, or not
+   * at all (the source had not written them since they were verified), and rows repaired.
+   */
+  verification: z
+    .strictObject({
+      whole: z.number().int(),
+      rolling: z.number().int(),
+      skipped: z.number().int(),
+      repairedRows: z.number().int(),
+    })
+    .optional(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 

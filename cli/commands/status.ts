@@ -56,7 +56,10 @@ async function localStatus(
     );
     const latest = runs[0]
       ? await pg.query<RunStatus['latest'][number]>(
-          `SELECT table_name AS "table", stage, status, rows::int AS rows, duration_ms::int AS "durationMs", error_class AS "errorClass"
+          `SELECT table_name AS "table", stage, status, rows::int AS rows, duration_ms::int AS "durationMs", error_class AS "errorClass",
+                  detail->'verification'->>'compared' AS compared,
+                  detail->'verification'->>'verifiedAt' AS "lastFullyVerified",
+                  (detail->'verification'->>'boundNights')::int AS "staleBoundNights"
              FROM ${meta}.stage_results WHERE run_id = $1
             ORDER BY table_name, array_position(ARRAY['extract','load','transform'], stage)`,
           [runs[0].runId],
@@ -86,11 +89,24 @@ function printStatus(status: RunStatus): void {
   if (status.latest.length === 0) return;
   const tables = new Map<
     string,
-    { status: string; rows: Record<string, number | null>; ms: number; error: string }
+    {
+      status: string;
+      rows: Record<string, number | null>;
+      ms: number;
+      error: string;
+      verified: string;
+    }
   >();
   for (const s of status.latest) {
-    const t = tables.get(s.table) ?? { status: 'succeeded', rows: {}, ms: 0, error: '' };
+    const t = tables.get(s.table) ?? {
+      status: 'succeeded',
+      rows: {},
+      ms: 0,
+      error: '',
+      verified: '',
+    };
     t.rows[s.stage] = s.rows;
+    if (s.compared) t.verified = verificationCell(s);
     t.ms += s.durationMs;
     if (s.status !== 'succeeded') {
       t.status = `${s.status} (${s.stage})`;
@@ -107,6 +123,7 @@ function printStatus(status: RunStatus): void {
       'transform rows',
       'duration (s)',
       'error class',
+      'compared; fully verified; bound',
     ],
     ...style,
   });
@@ -121,10 +138,17 @@ function printStatus(status: RunStatus): void {
       rows('transform'),
       (t.ms / 1000).toFixed(1),
       t.error,
+      t.verified,
     ]);
   }
   console.log(`Latest run: ${status.runs[0]?.runId}`);
   console.log(table.toString());
+}
+
+/** `whole; 2026-12-01 02:10:00; 1 night`: tonight's comparison, the last full one, the bound. */
+function verificationCell(s: RunStatus['latest'][number]): string {
+  const bound = s.staleBoundNights ?? 1;
+  return `${s.compared}; ${s.lastFullyVerified ?? 'never'}; ${bound} night${bound === 1 ? '' : 's'}`;
 }
 
 /**

@@ -26,7 +26,17 @@ export function verifyCommand(): Command {
       } else {
         const style = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
         const table = new Table({
-          head: ['table', 'source', 'replica', 'raw', 'public', 'checksum', 'ok'],
+          head: [
+            'table',
+            'source',
+            'replica',
+            'raw',
+            'public',
+            'checksum',
+            'ok',
+            'fully verified',
+            'bound (nights)',
+          ],
           ...style,
         });
         const n = (v: number | null) => (v === null ? 'missing' : v.toLocaleString('en-US'));
@@ -39,6 +49,8 @@ export function verifyCommand(): Command {
             n(r.public),
             r.checksum,
             r.ok ? 'ok' : 'DIFFERS',
+            r.lastFullyVerified ?? 'never',
+            r.staleBoundNights ?? '',
           ]);
         }
         if (options.all || differing.length > 0) console.log(table.toString());

@@ -83,6 +83,20 @@ export async function finishRun(
     `SELECT tables_total FROM ${quotePg(meta)}.runs WHERE run_id = $1`,
     [runId],
   );
+  const [compared] = await pg.query<{
+    whole: string;
+    rolling: string;
+    skipped: string;
+    repaired: string;
+  }>(
+    `SELECT count(*) FILTER (WHERE detail->'verification'->>'compared' = 'whole')::text AS whole,
+            count(*) FILTER (WHERE detail->'verification'->>'compared' = 'rolling')::text AS rolling,
+            count(*) FILTER (WHERE detail->'verification'->>'compared' = 'none')::text AS skipped,
+            COALESCE(sum((detail->'verification'->>'repaired')::bigint), 0)::text AS repaired
+       FROM ${quotePg(meta)}.stage_results
+      WHERE run_id = $1 AND stage = 'extract' AND status = 'succeeded'`,
+    [runId],
+  );
   const failedTables = new Set(failures.map((f) => f.table));
   const total = Number(run?.tables_total ?? totals?.tables ?? 0);
   const status = failedTables.size > 0 ? 'failed' : 'succeeded';
@@ -98,5 +112,11 @@ export async function finishRun(
     tablesFailed: failedTables.size,
     failed: [...failures],
     rows: Number(totals?.rows ?? 0),
+    verification: {
+      whole: Number(compared?.whole ?? 0),
+      rolling: Number(compared?.rolling ?? 0),
+      skipped: Number(compared?.skipped ?? 0),
+      repairedRows: Number(compared?.repaired ?? 0),
+    },
   };
 }

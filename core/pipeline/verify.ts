@@ -6,6 +6,7 @@ import type { MysqlSession, PgSession } from '../db/ports';
 import { countRows } from '../db/table-reader';
 import { discoverSchema, keyColumn } from '../discovery/discover-schema';
 import { reconcileTable } from '../extract/reconcile';
+import { readAllVerifyStates } from '../extract/verify-state';
 
 export interface TableVerification {
   table: string;
@@ -16,6 +17,10 @@ export interface TableVerification {
   /** Source vs replica, by range checksums (same engine, so exact); n/a without a single key. */
   checksum: 'equal' | 'differs' | 'n/a';
   ok: boolean;
+  /** When the nightly comparison last covered the whole table (replica clock, UTC; null: never). */
+  lastFullyVerified: string | null;
+  /** Nights a whole comparison takes at the table's share of the budget (1: every night). */
+  staleBoundNights: number | null;
 }
 
 /**
@@ -30,6 +35,9 @@ export async function verifyTables(
 ): Promise<TableVerification[]> {
   const { source, replication, analytics } = config.connections;
   const discovered = (await discoverSchema(sessions.source, source.database, tables)).tables;
+  const verified = new Map(
+    (await readAllVerifyStates(sessions.replica)).map((v) => [v.table_name, v]),
+  );
   const inReplica = new Set(
     (await discoverSchema(sessions.replica, replication.database, tables)).tables.map(
       (t) => t.name,
@@ -81,6 +89,8 @@ export async function verifyTables(
         rawRows === sourceRows &&
         publicRows === sourceRows &&
         checksum !== 'differs',
+      lastFullyVerified: verified.get(table.name)?.verified_at ?? null,
+      staleBoundNights: verified.get(table.name)?.bound_nights ?? null,
     });
   }
   return out;

@@ -106,6 +106,7 @@ async function classify(failure: { name: string; message: string; delayMs?: numb
     mode: 'incremental',
     strategy: 'timestamp',
     reconcile: false,
+    compareRows: 0,
   };
   const execution = machine.run({ item, runId: 'r' } as never, {
     overrides: {

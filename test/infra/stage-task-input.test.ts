@@ -73,6 +73,7 @@ describe('stage task input in the state machine', () => {
               mode: item.mode,
               strategy: item.strategy,
               reconcile: item.reconcile,
+              compareRows: item.compareRows,
             });
           },
         ),

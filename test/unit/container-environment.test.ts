@@ -38,10 +38,14 @@ describe('the container-environment codec', () => {
       stage: 'extract',
       mode: 'incremental',
       reconcile: true,
+      compareRows: 250_000,
     });
     expect(decodeStageEnvironment(valid).reconcile).toBe(true);
+    expect(decodeStageEnvironment(valid).compareRows).toBe(250_000);
     for (const broken of [
       { ...valid, ETL_RECONCILE: 'yes' },
+      { ...valid, ETL_COMPARE_ROWS: '25e4' },
+      { ...valid, ETL_COMPARE_ROWS: '-1' },
       { ...valid, ETL_STAGE: 'publish' },
       { ...valid, ETL_TABLE: 'patient; DROP TABLE x' },
       { ...valid, ETL_RUN_ID: '' },
