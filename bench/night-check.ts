@@ -6,6 +6,9 @@ import { verifyPipeline } from '../core/pipeline/verify';
 import { comparePublicWithRaw } from '../test/helpers/compare-public';
 import { compareRawWithReplica } from '../test/helpers/compare-raw';
 
+/** Rows held in memory per comparison page: a clinic's largest tables are compared in pieces. */
+const PAGE_ROWS = 20_000;
+
 /** Per differing table, the kinds of difference found (never a value). */
 export type NightDifferences = Record<string, string[]>;
 
@@ -37,10 +40,22 @@ export async function checkNight(
   try {
     for (const { table } of verified) {
       if (verified.find((v) => v.table === table)?.replica === null) continue;
-      for (const d of await compareRawWithReplica(replica, replication.database, pg, [table]))
+      for (const d of await compareRawWithReplica(
+        replica,
+        replication.database,
+        pg,
+        [table],
+        analytics.schemas.raw,
+        PAGE_ROWS,
+      ))
         add(table, rawKind(d));
       if (verified.find((v) => v.table === table)?.raw === null) continue;
-      for (const d of await comparePublicWithRaw(pg, [table.toLowerCase()]))
+      for (const d of await comparePublicWithRaw(
+        pg,
+        [table.toLowerCase()],
+        analytics.schemas.public,
+        PAGE_ROWS,
+      ))
         add(table, publicKind(d));
     }
   } finally {

@@ -102,10 +102,12 @@ export async function benchNight(
         .join(', ')}`,
     );
     // Not timed: the incremental run must also be right, every table row for row.
+    const t2 = process.hrtime.bigint();
     const check = await checkNight(config.pipeline);
+    const checkSeconds = Number(process.hrtime.bigint() - t2) / 1e9;
     const differing = Object.keys(check.differences);
     console.log(
-      `verified ${check.tables} tables row for row (source = replica by counts and range checksums, replica = raw = public by every value): ${differing.length} differ`,
+      `verified ${check.tables} tables row for row (source = replica by counts and range checksums, replica = raw = public by every value) in ${checkSeconds.toFixed(1)} s: ${differing.length} differ`,
     );
     if (differing.length > 0)
       throw new Error(
