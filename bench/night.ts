@@ -8,41 +8,39 @@ import { quoteMysql, quotePg } from '../core/db/identifiers';
 import { openPg } from '../core/db/pg-adapter';
 import type { Scale } from '../core/demo/scales';
 import { seedDemoClinic } from '../core/demo/seed-clinic';
-import { verifyPipeline } from '../core/pipeline/verify';
 import { LOCAL_PG, openAdmins } from './databases';
+import { checkNight, describeDifferences, eventCounter, extractComparisons } from './night-check';
+import { type DaySummary, simulateDay } from './night-day';
 
-const NIGHT = {
-  source: 'etl_bench_night_source',
-  replica: 'etl_bench_night_replica',
-  analytics: 'etl_bench_night_analytics',
-};
-/**
- * Tables a clinic's day changes: key, a column to edit, and the change column OpenDental stamps
- * on every insert and edit (new rows get the time of the insert, as in OpenDental).
- */
-const DAY: [table: string, key: string, edit: string, stamp: string][] = [
-  ['procedurelog', 'ProcNum', 'ProcFee = ProcFee + 1', 'DateTStamp'],
-  ['appointment', 'AptNum', "Note = CONCAT(Note, ' (confirmed)')", 'DateTStamp'],
-  ['paysplit', 'SplitNum', 'SplitAmt = SplitAmt + 1', 'SecDateTEdit'],
-  ['commlog', 'CommlogNum', "Note = CONCAT(Note, '.')", 'DateTStamp'],
-  ['patient', 'PatNum', "HmPhone = CONCAT('1', HmPhone)", 'DateTStamp'],
-  ['securitylog', 'SecurityLogNum', '', ''],
-];
-
-/**
- * The incremental night: the whole clinic through the local state machine (`--parallel 2`) in full,
- * then a realistic day of changes (about 0.5 % of the rows of the busy tables inserted, updated or
- * deleted), then the incremental run. Reports both times and their ratio.
- */
-export async function benchNight(
-  scale: Scale,
-  options: { reuse?: boolean } = {},
-): Promise<{
+export interface NightResult {
   fullSeconds: number;
   incrementalSeconds: number;
   ratio: number;
   changedRows: number;
-}> {
+  day: string;
+  events: ReturnType<typeof eventCounter>['counts'];
+  extract: Record<string, number>;
+}
+
+/** Database names: `etl_bench_night_*`, or `$BENCH_NIGHT_PREFIX_*` beside another bench. */
+const PREFIX = process.env.BENCH_NIGHT_PREFIX ?? 'etl_bench_night';
+const NIGHT = {
+  source: `${PREFIX}_source`,
+  replica: `${PREFIX}_replica`,
+  analytics: `${PREFIX}_analytics`,
+};
+
+/**
+ * The incremental night: the whole clinic through the local state machine (`--parallel 2`) in full,
+ * then a realistic, hard day of changes (`night-day.ts`: about 0.5 % of the busy tables' rows and a
+ * few rows of every other table, in every way a change can hide), then the incremental run.
+ * Reports both times and their ratio, the run's execution events and how its extract compared
+ * the tables, and verifies every table row for row (the error names the tables that differ).
+ */
+export async function benchNight(
+  scale: Scale,
+  options: { reuse?: boolean } = {},
+): Promise<NightResult> {
   const admins = await openAdmins();
   const admin = admins.mysql;
   const pgAdmin = admins.pg;
@@ -74,60 +72,57 @@ export async function benchNight(
       fullSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     }
 
-    await admin.execute(`USE ${quoteMysql(NIGHT.source)}`);
-    await admin.execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'");
-    let changedRows = 0;
-    for (const [table, key, edit, stamp] of DAY) {
-      const [row] = await admin.queryArrays(
-        `SELECT COUNT(*), MAX(${quoteMysql(key)}) FROM ${quoteMysql(table)}`,
-      );
-      const [count, max] = [Number(row?.[0]), Number(row?.[1])];
-      const share = Math.max(1, Math.round(count * 0.005));
-      const third = Math.max(1, Math.floor(share / 3));
-      // Inserts: copies of existing rows under new keys; updates and deletes on spread keys.
-      const columns = (
-        await admin.queryArrays(
-          'SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
-          [NIGHT.source, table],
-        )
-      ).map((c) => String(c[0]));
-      const list = columns
-        .map((c) =>
-          c === key ? `${quoteMysql(c)} + ${max}` : c === stamp ? 'NOW()' : quoteMysql(c),
-        )
-        .join(', ');
-      await admin.execute(
-        `INSERT INTO ${quoteMysql(table)} SELECT ${list} FROM ${quoteMysql(table)} WHERE ${quoteMysql(key)} <= ?`,
-        [third],
-      );
-      if (edit)
-        await admin.execute(
-          `UPDATE ${quoteMysql(table)} SET ${edit} WHERE ${quoteMysql(key)} % ? = 1 LIMIT ?`,
-          [Math.max(2, Math.floor(count / third)), third],
-        );
-      if (table !== 'securitylog') {
-        await admin.execute(
-          `DELETE FROM ${quoteMysql(table)} WHERE ${quoteMysql(key)} % ? = 2 LIMIT ?`,
-          [Math.max(3, Math.floor(count / third)), third],
-        );
-      }
-      changedRows += third * (edit ? (table === 'securitylog' ? 1 : 3) : 1);
-    }
+    const day = await simulateDay(admin, NIGHT.source);
+    const changedRows = day.rowsChanged;
+    const events = eventCounter();
     const t1 = process.hrtime.bigint();
-    if ((await runLocalPipeline(config, { parallel: 2 }, quiet, join(dir, 'logs'))) !== 0)
+    if (
+      (await runLocalPipeline(config, { parallel: 2 }, quiet, join(dir, 'logs'), {
+        onEvent: events.onEvent,
+      })) !== 0
+    )
       throw new Error('incremental run failed');
     const incrementalSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
     const ratio = incrementalSeconds / fullSeconds;
-    // Not timed: the incremental run must also be right.
-    const differing = (await verifyPipeline(config.pipeline)).filter((r) => !r.ok);
+    console.log(
+      `night (${scale}): full ${fullSeconds.toFixed(1)} s${reused === null ? '' : ' (recorded first run, reused)'}, incremental after a day of ${changedRows.toLocaleString('en-US')} changed rows in ${day.tablesChanged} tables ${incrementalSeconds.toFixed(1)} s, ratio ${(ratio * 100).toFixed(1)} %`,
+    );
+    console.log(`the day: ${describeDay(day)}`);
+    console.log(
+      `incremental run: ${events.counts.events} execution events, ${events.counts.stateTransitions} state transitions (${Object.entries(
+        events.counts.byType,
+      )
+        .map(([type, n]) => `${type} ${n}`)
+        .join(', ')})`,
+    );
+    const compared = await extractComparisons(config.pipeline);
+    console.log(
+      `extract compared ${compared.tables} tables: ${Object.entries(compared.byKind)
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(', ')}`,
+    );
+    // Not timed: the incremental run must also be right, every table row for row.
+    const t2 = process.hrtime.bigint();
+    const check = await checkNight(config.pipeline);
+    const checkSeconds = Number(process.hrtime.bigint() - t2) / 1e9;
+    const differing = Object.keys(check.differences);
+    console.log(
+      `verified ${check.tables} tables row for row (source = replica by counts and range checksums, replica = raw = public by every value) in ${checkSeconds.toFixed(1)} s: ${differing.length} differ`,
+    );
     if (differing.length > 0)
       throw new Error(
-        `after the incremental run, ${differing.map((r) => r.table).join(', ')} differ`,
+        `after the incremental run, ${differing.length} of ${check.tables} tables differ:\n${describeDifferences(check.differences)}`,
       );
-    console.log(
-      `night (${scale}): full ${fullSeconds.toFixed(1)} s${reused === null ? '' : ' (recorded first run, reused)'}, incremental after ~0.5 % changes (${changedRows.toLocaleString('en-US')} rows) ${incrementalSeconds.toFixed(1)} s, ratio ${(ratio * 100).toFixed(1)} %`,
-    );
-    return { fullSeconds, incrementalSeconds, ratio, changedRows };
+    const summary = {
+      fullSeconds,
+      incrementalSeconds,
+      ratio,
+      changedRows,
+      day: describeDay(day),
+      events: events.counts,
+      extract: compared.byKind,
+    };
+    return summary;
   } finally {
     await admins.close();
   }
@@ -151,4 +146,12 @@ async function recordedFullRun(): Promise<number | null> {
   } finally {
     await pg.close();
   }
+}
+
+/** "stampedInsert 45 rows in 45 tables, …": counts only. */
+export function describeDay(day: DaySummary): string {
+  return Object.entries(day.changes)
+    .filter(([, c]) => c.rows > 0)
+    .map(([kind, c]) => `${kind} ${c.rows} rows in ${c.tables.length} tables`)
+    .join(', ');
 }

@@ -16,7 +16,8 @@ import { benchStages, prepareBenchSource } from './stages';
  * - memory: peak RSS of one process extracting and loading the first table at two sizes
  *   (10 k/40 k, 100 k/400 k, 1 M/5 M rows);
  * - night: the whole demo clinic through the local state machine (--parallel 2) in full, then a
- *   day of ~0.5 % changes and the incremental run;
+ *   hard day of changes (bench/night-day.ts) and the incremental run, every table then compared row
+ *   for row;
  * - seed: the demo generator's LOAD DATA path vs multi-row INSERT (`--rows`, default 100 k).
  * Runs alternate project and baseline (A B A B …); medians and ratios go to the console and to
  * bench/results/<date>.json.

@@ -15,8 +15,11 @@ import { describeError, EXIT, exitCodeFor, exitCodeForErrorName } from './exit-c
 import { localAlertSink } from './local-alerts';
 import { type Progress, plainProgress, terminalProgress } from './progress';
 
-/** How the local run starts its Fargate tasks (`run --fargate-runner`). */
-export type RunnerOptions = Pick<LocalRunOptions, 'fargateTask'>;
+/**
+ * How the local run starts its Fargate tasks (`run --fargate-runner`), and who hears its
+ * execution events (the night bench counts them).
+ */
+export type RunnerOptions = Pick<LocalRunOptions, 'fargateTask' | 'onEvent'>;
 
 /**
  * `run --target local`: the deployed state machine definition, in-process, with one progress line

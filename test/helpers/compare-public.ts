@@ -12,6 +12,8 @@ export async function comparePublicWithRaw(
   pg: PgSession,
   tables: readonly string[],
   publicSchema = 'public',
+  /** Compare in pages of this many raw rows, by key (a whole clinic's tables). */
+  pageRows = Number.POSITIVE_INFINITY,
 ): Promise<string[]> {
   const differences: string[] = [];
   for (const table of tables) {
@@ -65,44 +67,71 @@ export async function comparePublicWithRaw(
       )
       .join(', ');
     const rawSelect = expectations.map((e) => `r.${quotePg(e.raw)}::text`).join(', ');
-    let rows: { raw: unknown[]; pub: unknown[] }[];
-    try {
-      const joined = await pg.query<{ k: string; r: unknown[]; p: unknown[] | null }>(
-        `SELECT r.${quotePg(key)}::text AS k, ARRAY[${rawSelect}] AS r, (SELECT ARRAY[${publicSelect}] FROM ${quotePg(publicSchema)}.${quotePg(table)} p
-            WHERE p.${quotePg(expectations.find((e) => e.raw === key)?.column ?? key)} = r.${quotePg(key)}) AS p
-           FROM raw.${quotePg(table)} r`,
-      );
-      rows = joined.map((j) => ({ raw: j.r, pub: j.p ?? [] }));
-    } catch {
+    const publicKey = quotePg(expectations.find((e) => e.raw === key)?.column ?? key);
+    const paged = Number.isFinite(pageRows);
+    const [counts] = await pg
+      .query<{ n: string; raw: string }>(
+        `SELECT (SELECT count(*) FROM ${quotePg(publicSchema)}.${quotePg(table)})::text AS n,
+                (SELECT count(*) FROM raw.${quotePg(table)})::text AS raw`,
+      )
+      .catch(() => [undefined]);
+    if (!counts) {
       differences.push(`${table}: public table or columns missing`);
       continue;
     }
-    const [counts] = await pg.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM ${quotePg(publicSchema)}.${quotePg(table)}`,
-    );
-    if (Number(counts?.n) !== rows.length)
-      differences.push(`${table}: ${counts?.n} public rows, ${rows.length} raw rows`);
-    rows.forEach((row, r) => {
-      expectations.forEach((e, i) => {
-        const raw = row.raw[i] as string | null;
-        const actual = (row.pub[i] ?? null) as string | null;
-        let expected: string | null = raw;
-        if (e.kind === 'bool') expected = raw === null ? null : raw === '0' ? 'false' : 'true';
-        if (e.kind === 'nodate') expected = raw?.startsWith('0001-01-01') ? null : raw;
-        if (e.kind === 'label') {
-          const labels = enumValues(e.enumName as string);
-          expected =
-            raw === null
-              ? null
-              : (labels[raw] ?? (Object.values(labels).includes(raw) ? raw : null));
-        }
-        // Ticks of 100 ns: whole microseconds, truncated toward zero (BigInt division does).
-        if (e.kind === 'ticks') expected = raw === null ? null : (BigInt(raw) / 10n).toString();
-        if (expected !== actual) differences.push(`${table} row ${r + 1} column ${e.column}`);
-      });
-    });
+    if (counts.n !== counts.raw)
+      differences.push(`${table}: ${counts.n} public rows, ${counts.raw} raw rows`);
+    let after: string | null = null;
+    for (;;) {
+      let rows: { key: string; raw: unknown[]; pub: unknown[] }[];
+      try {
+        const joined = await pg.query<{ k: string; r: unknown[]; p: unknown[] | null }>(
+          `SELECT r.${quotePg(key)}::text AS k, ARRAY[${rawSelect}] AS r, (SELECT ARRAY[${publicSelect}] FROM ${quotePg(publicSchema)}.${quotePg(table)} p
+              WHERE p.${publicKey} = r.${quotePg(key)}) AS p
+             FROM raw.${quotePg(table)} r${
+               paged
+                 ? ` WHERE ${after === null ? 'true' : `r.${quotePg(key)} > $1`} ORDER BY r.${quotePg(key)} LIMIT ${pageRows}`
+                 : ''
+             }`,
+          after === null ? [] : [after],
+        );
+        rows = joined.map((j) => ({ key: j.k, raw: j.r, pub: j.p ?? [] }));
+      } catch {
+        differences.push(`${table}: public table or columns missing`);
+        break;
+      }
+      compareRows(table, expectations, rows, differences);
+      if (!paged || rows.length < pageRows) break;
+      after = rows[rows.length - 1]?.key ?? null;
+    }
   }
   return differences;
+}
+
+/** Each raw row's expected public values against the public row with its key. */
+function compareRows(
+  table: string,
+  expectations: { raw: string; column: string; kind: string; enumName?: string }[],
+  rows: { raw: unknown[]; pub: unknown[] }[],
+  differences: string[],
+): void {
+  rows.forEach((row, r) => {
+    expectations.forEach((e, i) => {
+      const raw = row.raw[i] as string | null;
+      const actual = (row.pub[i] ?? null) as string | null;
+      let expected: string | null = raw;
+      if (e.kind === 'bool') expected = raw === null ? null : raw === '0' ? 'false' : 'true';
+      if (e.kind === 'nodate') expected = raw?.startsWith('0001-01-01') ? null : raw;
+      if (e.kind === 'label') {
+        const labels = enumValues(e.enumName as string);
+        expected =
+          raw === null ? null : (labels[raw] ?? (Object.values(labels).includes(raw) ? raw : null));
+      }
+      // Ticks of 100 ns: whole microseconds, truncated toward zero (BigInt division does).
+      if (e.kind === 'ticks') expected = raw === null ? null : (BigInt(raw) / 10n).toString();
+      if (expected !== actual) differences.push(`${table} row ${r + 1} column ${e.column}`);
+    });
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { quoteMysql, quotePg } from '../../core/db/identifiers';
 import type { MysqlSession, PgSession } from '../../core/db/ports';
 import { selectList } from '../../core/db/row-sql';
-import { discoverSchema } from '../../core/discovery/discover-schema';
+import { discoverSchema, keyColumn } from '../../core/discovery/discover-schema';
 import { mapColumns, type RawColumn } from '../../core/load/type-mapping';
 
 /**
@@ -16,34 +16,63 @@ export async function compareRawWithReplica(
   pg: PgSession,
   tables: readonly string[],
   rawSchema = 'raw',
+  /** Compare tables with an integer key in pages of this many keys (a whole clinic's tables). */
+  pageRows = Number.POSITIVE_INFINITY,
 ): Promise<string[]> {
   const differences: string[] = [];
   const discovery = await discoverSchema(replica, replicaDatabase, tables);
   for (const table of discovery.tables) {
     const columns = mapColumns(table.columns);
     const order = table.primaryKey.length > 0 ? table.primaryKey : table.columns.map((c) => c.name);
-    const mysqlRows = await replica.queryArrays(
-      `SELECT ${selectList(table)} FROM ${quoteMysql(replicaDatabase)}.${quoteMysql(table.name)} ORDER BY ${order.map(quoteMysql).join(', ')}`,
-    );
-    const pgRows = (await pg.query<Record<string, string | null>>(
-      `SELECT ${columns.map((c) => `${quotePg(c.name)}::text AS ${quotePg(c.name)}`).join(', ')}
-         FROM ${quotePg(rawSchema)}.${quotePg(table.name.toLowerCase())} AS t
-        ORDER BY ${order.map((k) => `t.${quotePg(k.toLowerCase())}`).join(', ')}`,
-    )) as Record<string, string | null>[];
-    if (mysqlRows.length !== pgRows.length) {
-      differences.push(
-        `${table.name}: ${mysqlRows.length} replica rows, ${pgRows.length} raw rows`,
-      );
-      continue;
+    const key = keyColumn(table);
+    const paged =
+      Number.isFinite(pageRows) &&
+      key !== null &&
+      /int$/.test(table.columns.find((c) => c.name === key)?.dataType ?? '');
+    const mysqlTable = `${quoteMysql(replicaDatabase)}.${quoteMysql(table.name)}`;
+    const pgTable = `${quotePg(rawSchema)}.${quotePg(table.name.toLowerCase())}`;
+    if (paged) {
+      const [m] = await replica.queryArrays(`SELECT COUNT(*) FROM ${mysqlTable}`);
+      const [p] = await pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${pgTable}`);
+      if (Number(m?.[0]) !== Number(p?.n)) {
+        differences.push(`${table.name}: ${m?.[0]} replica rows, ${p?.n} raw rows`);
+        continue;
+      }
     }
-    mysqlRows.forEach((row, r) => {
-      columns.forEach((column, i) => {
-        const expected = expectedText(row[i], column);
-        const actual = normalize(pgRows[r]?.[column.name] ?? null, column);
-        if (expected !== actual)
-          differences.push(`${table.name} row ${r + 1} column ${column.name}`);
-      });
-    });
+    const pgKey = `t.${quotePg((key ?? '').toLowerCase())}`;
+    let after: string | null = null;
+    for (let page = 0; ; page++) {
+      const mysqlRows = await replica.queryArrays(
+        `SELECT ${selectList(table)} FROM ${mysqlTable}${paged && after !== null ? ` WHERE ${quoteMysql(key as string)} > ${after}` : ''}
+          ORDER BY ${order.map(quoteMysql).join(', ')}${paged ? ` LIMIT ${pageRows}` : ''}`,
+      );
+      const last =
+        mysqlRows[mysqlRows.length - 1]?.[table.columns.findIndex((c) => c.name === key)];
+      const range = paged
+        ? ` WHERE ${after === null ? 'true' : `${pgKey} > ${after}`}${mysqlRows.length === pageRows ? ` AND ${pgKey} <= ${String(last)}` : ''}`
+        : '';
+      const pgRows = (await pg.query<Record<string, string | null>>(
+        `SELECT ${columns.map((c) => `${quotePg(c.name)}::text AS ${quotePg(c.name)}`).join(', ')}
+           FROM ${pgTable} AS t${range}
+          ORDER BY ${order.map((k) => `t.${quotePg(k.toLowerCase())}`).join(', ')}`,
+      )) as Record<string, string | null>[];
+      if (mysqlRows.length !== pgRows.length) {
+        differences.push(
+          `${table.name}: ${mysqlRows.length} replica rows, ${pgRows.length} raw rows${paged ? ` in key page ${page + 1}` : ''}`,
+        );
+      } else {
+        mysqlRows.forEach((row, r) => {
+          columns.forEach((column, i) => {
+            const expected = expectedText(row[i], column);
+            const actual = normalize(pgRows[r]?.[column.name] ?? null, column);
+            if (expected !== actual)
+              differences.push(`${table.name} row ${r + 1} column ${column.name}`);
+          });
+        });
+      }
+      if (!paged || mysqlRows.length < pageRows) break;
+      after = String(last);
+    }
   }
   return differences;
 }

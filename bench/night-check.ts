@@ -1,0 +1,135 @@
+import type { PipelineConfig } from '../config/schema';
+import { quotePg } from '../core/db/identifiers';
+import { openMysql } from '../core/db/mysql-adapter';
+import { openPg } from '../core/db/pg-adapter';
+import { verifyPipeline } from '../core/pipeline/verify';
+import { comparePublicWithRaw } from '../test/helpers/compare-public';
+import { compareRawWithReplica } from '../test/helpers/compare-raw';
+
+/** Rows held in memory per comparison page: a clinic's largest tables are compared in pieces. */
+const PAGE_ROWS = 20_000;
+
+/** Per differing table, the kinds of difference found (never a value). */
+export type NightDifferences = Record<string, string[]>;
+
+/**
+ * Every table, row for row, after the night: source = replica (verify's counts and range
+ * checksums), replica = raw and raw = public (the tests' independent comparers, every value of
+ * every row). Returns the tables that differ and how, and how many tables were compared.
+ */
+export async function checkNight(
+  config: PipelineConfig,
+): Promise<{ tables: number; differences: NightDifferences }> {
+  const differences: NightDifferences = {};
+  const add = (table: string, kind: string) => {
+    const kinds = differences[table] ?? [];
+    if (!kinds.includes(kind)) kinds.push(kind);
+    differences[table] = kinds;
+  };
+  const verified = await verifyPipeline(config);
+  for (const v of verified) {
+    if (v.replica !== v.source) add(v.table, 'source and replica row counts differ');
+    if (v.checksum === 'differs') add(v.table, 'source and replica rows differ (range checksums)');
+    if (v.raw !== v.source) add(v.table, v.raw === null ? 'missing in raw' : 'raw row count');
+    if (v.public !== v.source)
+      add(v.table, v.public === null ? 'missing in public' : 'public row count');
+  }
+  const { replication, analytics } = config.connections;
+  const replica = await openMysql(replication, { label: 'replication', readOnly: true });
+  const pg = await openPg(analytics, { label: 'analytics' });
+  try {
+    for (const { table } of verified) {
+      if (verified.find((v) => v.table === table)?.replica === null) continue;
+      for (const d of await compareRawWithReplica(
+        replica,
+        replication.database,
+        pg,
+        [table],
+        analytics.schemas.raw,
+        PAGE_ROWS,
+      ))
+        add(table, rawKind(d));
+      if (verified.find((v) => v.table === table)?.raw === null) continue;
+      for (const d of await comparePublicWithRaw(
+        pg,
+        [table.toLowerCase()],
+        analytics.schemas.public,
+        PAGE_ROWS,
+      ))
+        add(table, publicKind(d));
+    }
+  } finally {
+    await Promise.all([replica.close(), pg.close()]);
+  }
+  return { tables: verified.length, differences };
+}
+
+/** "t row 3 column c" → "raw values differ in column c"; counts stay as they are. */
+function rawKind(difference: string): string {
+  const column = / column (\S+)$/.exec(difference)?.[1];
+  return column ? `replica and raw values differ in ${column}` : 'replica and raw row counts';
+}
+
+function publicKind(difference: string): string {
+  const column = / column (\S+)$/.exec(difference)?.[1];
+  if (column) return `raw and public values differ in ${column}`;
+  return difference.includes('missing') ? 'public table or columns missing' : 'public row count';
+}
+
+/** One line per differing table: its name and the kinds of difference. */
+export function describeDifferences(differences: NightDifferences): string {
+  return Object.entries(differences)
+    .map(([table, kinds]) => `${table}: ${kinds.join('; ')}`)
+    .join('\n');
+}
+
+/**
+ * How the last run's extract compared each table, from `etl_meta.stage_results` (the extract's
+ * `detail`): tables per strategy, with or without a full comparison (reconcile), and why a
+ * table was copied in full.
+ */
+export async function extractComparisons(
+  config: PipelineConfig,
+): Promise<{ runId: string | null; tables: number; byKind: Record<string, number> }> {
+  const { analytics } = config.connections;
+  const meta = quotePg(analytics.schemas.meta);
+  const pg = await openPg(analytics, { label: 'analytics' });
+  try {
+    const [run] = await pg.query<{ run_id: string }>(
+      `SELECT run_id FROM ${meta}.runs ORDER BY started_at DESC LIMIT 1`,
+    );
+    if (!run) return { runId: null, tables: 0, byKind: {} };
+    const rows = await pg.query<{ detail: Record<string, unknown> }>(
+      `SELECT detail FROM ${meta}.stage_results WHERE run_id = $1 AND stage = 'extract'`,
+      [run.run_id],
+    );
+    const byKind: Record<string, number> = {};
+    for (const { detail } of rows) {
+      const kind = [
+        String(detail.strategy ?? 'unknown'),
+        detail.reconciled ? 'full comparison' : null,
+        detail.fullRefreshReason ? 'full copy' : null,
+      ]
+        .filter(Boolean)
+        .join(' + ');
+      byKind[kind] = (byKind[kind] ?? 0) + 1;
+    }
+    return { runId: run.run_id, tables: rows.length, byKind };
+  } finally {
+    await pg.close();
+  }
+}
+
+/** Counts the local state machine's execution events: all of them, and states entered. */
+export function eventCounter() {
+  const counts = { events: 0, stateTransitions: 0, byType: {} as Record<string, number> };
+  return {
+    counts,
+    onEvent(event: Record<string, unknown>) {
+      const type = String(event.type);
+      counts.events++;
+      if (type === 'StateEntered') counts.stateTransitions++;
+      counts.byType[type] = (counts.byType[type] ?? 0) + 1;
+    },
+  };
+}
