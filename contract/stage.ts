@@ -192,8 +192,12 @@ export type TableOutcome = z.infer<typeof TableOutcomeSchema>;
 export const GroupOutcomeSchema = z.looseObject({
   group: z.string(),
   succeeded: z.array(z.string()),
-  failed: z.array(z.looseObject({ table: z.string(), stage: z.string(), error: z.string().nullish() })),
-  lost: z.array(z.looseObject({ table: z.string(), stage: z.string(), error: z.string().nullish() })),
+  failed: z.array(
+    z.looseObject({ table: z.string(), stage: z.string(), error: z.string().nullish() }),
+  ),
+  lost: z.array(
+    z.looseObject({ table: z.string(), stage: z.string(), error: z.string().nullish() }),
+  ),
 });
 export type GroupOutcome = z.infer<typeof GroupOutcomeSchema>;
 

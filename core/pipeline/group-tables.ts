@@ -1,5 +1,5 @@
 import type { PipelineConfig } from '../../config/schema';
-import type { PlannedGroup, PlannedTable, PlanItem } from '../../contract/stage';
+import type { PlanItem, PlannedGroup, PlannedTable } from '../../contract/stage';
 import { CORE_TABLES } from '../opendental/core-tables';
 
 /** What grouping needs to know of a planned table besides its item. */

@@ -1,17 +1,13 @@
 import { isTransient } from '../../contract/errors';
 import {
-  type GroupStageOutput,
   GroupStageInputSchema,
+  type GroupStageOutput,
   type PlannedTable,
   StageInputSchema,
   type StageOutput,
   type TableFailure,
 } from '../../contract/stage';
-import {
-  closeSessions,
-  openStageSessions,
-  type StageSessions,
-} from '../pipeline/session-pool';
+import { closeSessions, openStageSessions, type StageSessions } from '../pipeline/session-pool';
 import { createStageRegistry } from '../pipeline/stage-registry';
 import { runStage } from '../pipeline/stage-runner';
 import type { HandlerContext } from './handlers';
@@ -48,7 +44,9 @@ export function createRunGroupStageHandler(ctx: GroupHandlerContext) {
     const delayMs = ctx.groupRetryDelayMs ?? GROUP_RETRY_DELAY_MS;
     const runTable = ctx.runTableStage ?? runStage;
     const acquire = () =>
-      pool ? pool.acquire(config, input.stage, stage.roles) : openStageSessions(config, stage.roles);
+      pool
+        ? pool.acquire(config, input.stage, stage.roles)
+        : openStageSessions(config, stage.roles);
     const release = (s: StageSessions, succeeded: boolean) =>
       pool ? pool.release(s, succeeded) : closeSessions(s);
 

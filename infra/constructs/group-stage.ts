@@ -73,7 +73,12 @@ export function groupChain(scope: Construct, props: GroupChainProps): sfn.IChain
   failures.next(outcomes);
 
   const tableLost = new sfn.Pass(scope, STATE.groupTableLost, {
-    parameters: { status: 'failed', 'table.$': '$.table', 'stage.$': '$.stage', 'error.$': '$.error' },
+    parameters: {
+      status: 'failed',
+      'table.$': '$.table',
+      'stage.$': '$.stage',
+      'error.$': '$.error',
+    },
   });
   const lostAlert = alertTask(scope, STATE.groupLostAlert, props);
   lostAlert.addCatch(tableLost, { resultPath: '$.alertError' });
@@ -113,7 +118,11 @@ export function groupChain(scope: Construct, props: GroupChainProps): sfn.IChain
       retryOnServiceExceptions: false,
       // The next stage needs the tables still going and the failures; each table's stage output
       // stays in the task's own history event.
-      resultSelector: { 'tables.$': '$.tables', 'succeeded.$': '$.succeeded', 'failed.$': '$.failed' },
+      resultSelector: {
+        'tables.$': '$.tables',
+        'succeeded.$': '$.succeeded',
+        'failed.$': '$.failed',
+      },
       resultPath: BATCH_PATH,
       taskTimeout: sfn.Timeout.duration(Duration.seconds(props.taskTimeoutSeconds(stage))),
     });

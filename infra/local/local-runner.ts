@@ -100,7 +100,9 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const stage = createRunStageHandler(context);
   const group = createRunGroupStageHandler({
     ...context,
-    ...(options.retryIntervalMs === undefined ? {} : { groupRetryDelayMs: options.retryIntervalMs }),
+    ...(options.retryIntervalMs === undefined
+      ? {}
+      : { groupRetryDelayMs: options.retryIntervalMs }),
     ...(options.runTableStage ? { runTableStage: options.runTableStage } : {}),
   });
   for (const alert of [STATE.groupFailureAlert, STATE.groupLostAlert])
