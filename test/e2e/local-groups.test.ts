@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedConfig } from '../../config/load-config';
 import { DeadlockError, ValidationError } from '../../contract/errors';
-import { type GroupStageInput, type RunSummary, RunSummarySchema } from '../../contract/stage';
+import {
+  type GroupStageInput,
+  isGroup,
+  RunPlanSchema,
+  type RunSummary,
+  RunSummarySchema,
+} from '../../contract/stage';
 import type { Alert } from '../../core/alerts/alert';
 import { tableFailureAlert } from '../../core/alerts/alert-texts';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
@@ -102,9 +108,9 @@ describe('tiny tables in groups, through the local state machine', () => {
 
   it('fails one table of a group alone: its neighbours go on, it gets its own alert and row', async () => {
     const planned = await run({ runId: 'groups-plan', dryRun: true });
-    const members = (planned.result.output?.tables as { tables?: { table: string }[] }[])
-      .flatMap((item) => item.tables ?? [])
-      .map((t) => t.table);
+    const plan = RunPlanSchema.parse(planned.result.output);
+    const members = plan.tables.filter(isGroup).flatMap((g) => g.tables.map((t) => t.table));
+    expect(members).toHaveLength(3);
     const [broken, flaky] = members as [string, string];
     let deadlocks = 0;
     const { result, trace, summary } = await run(
