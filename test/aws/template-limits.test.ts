@@ -18,11 +18,7 @@ import { odSchema } from '../../core/opendental/reference';
 import { buildApp } from '../../infra/build-app';
 import { STATE } from '../../infra/constructs/state-names';
 import { ENVIRONMENT_LIMIT_BYTES, environmentBytes } from '../../infra/limits/environment-size';
-import {
-  HISTORY_EVENT_LIMIT,
-  nominalRun,
-  worstCaseHistory,
-} from '../../infra/limits/execution-history';
+import { HISTORY_EVENT_LIMIT, worstCaseHistory } from '../../infra/limits/execution-history';
 import { assertHistoryWithinLimit } from '../../infra/limits/history-limit';
 import {
   type AslDefinition,
@@ -59,8 +55,6 @@ let stack: PipelineStack;
 let definition: AslDefinition;
 let plan: RunPlan;
 let dryPlan: RunPlan;
-/** The same plan before batching: every table its own Map item. */
-let ungrouped: RunPlan;
 
 /** The stack at `maxRetries`; with `checked`, as `cdk synth` builds it (refusing what cannot work). */
 function build(maxRetries: number, checked = false): PipelineStack {
@@ -84,7 +78,6 @@ beforeAll(async () => {
   await createOpenDentalDatabase(database, 40);
   plan = await realClinicPlan(config, database);
   dryPlan = await realClinicPlan(config, database, { dryRun: true });
-  ungrouped = await realClinicPlan(config, database, {}, false);
 });
 
 afterAll(async () => {
@@ -201,8 +194,8 @@ describe('no execution’s worst-case history reaches 25,000 events', () => {
     for (const retries of [0, config.pipeline.general.max_retries]) {
       const inline = withInlineMap(definitionAt(retries));
       expect(validate(inline).errorsText()).toBe('');
-      // Every table its own item (groups off): 422 items.
-      const count = worstCaseHistory(inline, ungrouped.tables);
+      // Every table its own item (as without groups): 422 items.
+      const count = worstCaseHistory(inline, tablesOfItems(plan.tables));
       console.info(`inline Map, max_retries ${retries}, real clinic: ${JSON.stringify(count)}`);
       // Even where 422 tables would fit (max_retries 0), a run may have more: nothing bounds them.
       expect(count.events > HISTORY_EVENT_LIMIT).toBe(retries > 0);
@@ -226,25 +219,6 @@ describe('no execution’s worst-case history reaches 25,000 events', () => {
     expect(() => assertHistoryWithinLimit(run, retries)).toThrow(
       /a run's own execution may write \d+ Step Functions history events, over the limit of 25000/,
     );
-  });
-});
-
-describe('batching tiny tables', () => {
-  it('cuts a night’s transitions and history events for the real clinic’s 422 tables', async () => {
-    const before = nominalRun(definition, ungrouped.tables);
-    const after = nominalRun(definition, plan.tables);
-    const total = (r: typeof before) => ({
-      items: r.children,
-      transitions: r.transitions + r.childTransitions,
-      events: r.events + r.childEvents,
-    });
-    console.info(
-      `a night without failures, before batching: ${JSON.stringify(total(before))}, after: ${JSON.stringify(total(after))}`,
-    );
-    expect(before.children).toBe(OPENDENTAL_TABLES);
-    expect(after.children).toBe(plan.tables.length);
-    expect(total(after).transitions).toBeLessThan(total(before).transitions / 2);
-    expect(total(after).events).toBeLessThan(total(before).events / 2);
   });
 });
 
