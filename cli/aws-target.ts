@@ -9,7 +9,7 @@ import {
 import { stackNameOf } from '../config/environment';
 import type { PipelineConfig } from '../config/schema';
 import { ConfigError } from '../contract/errors';
-import type { RunInput } from '../contract/stage';
+import { type RunInput, tablesOfItems } from '../contract/stage';
 import { FAILED_STATUSES, readExecutionHistory, sortStages } from './read-execution-history';
 import { executionHistory, readMapRun } from './read-map-run';
 import type { RunStatus } from './run-status';
@@ -125,7 +125,7 @@ export async function awsRunStatus(
   const latest = sortStages([...parent.stages, ...(children?.stages ?? [])]);
   // The plan names every table of the run, also those the Map has not reached yet.
   runs[0].tablesTotal =
-    parent.plan?.tables.length ??
+    (parent.plan ? tablesOfItems(parent.plan.tables).length : undefined) ??
     children?.mapRun.total ??
     new Set(latest.map((s) => s.table)).size;
   runs[0].tablesFailed = new Set(

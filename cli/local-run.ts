@@ -1,7 +1,15 @@
 import type { LoadedConfig } from '../config/load-config';
 import { stageInputOfTask } from '../contract/container-environment';
 import { RunInProgressError } from '../contract/errors';
-import { type RunInput, type RunPlan, type RunSummary, StageOutputSchema } from '../contract/stage';
+import {
+  isGroup,
+  type PlannedTable,
+  type RunInput,
+  type RunPlan,
+  type RunSummary,
+  StageOutputSchema,
+  tablesOfItems,
+} from '../contract/stage';
 import { quoteMysql, quotePg } from '../core/db/identifiers';
 import { openMysql } from '../core/db/mysql-adapter';
 import { openPg } from '../core/db/pg-adapter';
@@ -179,16 +187,27 @@ async function validatePlan(
 }
 
 export function printPlan(plan: RunPlan, out: (line: string) => void): void {
+  const groups = plan.tables.filter(isGroup);
   out(
-    `Plan ${plan.runId} (dry run: nothing is written), ${plan.tables.length} tables, parallel ${plan.parallel}`,
+    `Plan ${plan.runId} (dry run: nothing is written), ${tablesOfItems(plan.tables).length} tables in ${plan.tables.length} Map items (${groups.length} groups of tiny tables), parallel ${plan.parallel}`,
   );
   out(
     `${'priority'.padEnd(9)}${'table'.padEnd(28)}${'est. rows'.padStart(11)}  ${'runner'.padEnd(8)}${'mode'.padEnd(12)}strategy`,
   );
-  for (const t of plan.tables) {
+  const line = (t: PlannedTable, indent: string) =>
     out(
-      `${String(t.priority ?? '').padEnd(9)}${t.table.padEnd(28)}${(t.estimatedRows ?? 0).toLocaleString('en-US').padStart(11)}  ${t.runner.padEnd(8)}${(t.mode === 'full' ? 'full (--force)' : 'incremental').padEnd(12)}${t.strategy} (${t.strategyReason})`,
+      `${indent}${String(t.priority ?? '').padEnd(9 - indent.length)}${t.table.padEnd(28)}${(t.estimatedRows ?? 0).toLocaleString('en-US').padStart(11)}  ${t.runner.padEnd(8)}${(t.mode === 'full' ? 'full (--force)' : 'incremental').padEnd(12)}${t.strategy} (${t.strategyReason})`,
     );
+  for (const item of plan.tables) {
+    if (!isGroup(item)) {
+      line(item, '');
+      continue;
+    }
+    const rows = item.tables.reduce((sum, t) => sum + (t.estimatedRows ?? 0), 0);
+    out(
+      `${item.group}: ${item.tables.length} tiny tables, ${rows.toLocaleString('en-US')} est. rows, one Lambda task per stage`,
+    );
+    for (const t of item.tables) line(t, '  ');
   }
 }
 

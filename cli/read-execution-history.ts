@@ -9,6 +9,7 @@ import {
   StageOutputSchema,
 } from '../contract/stage';
 import { STATE } from '../infra/constructs/state-names';
+import { groupStageLines } from './read-group-stages';
 import type { RunStatus } from './run-status';
 
 export type StageLine = RunStatus['latest'][number];
@@ -73,6 +74,8 @@ interface TaskVisit {
   stateInput: string | undefined;
   enteredAt: number;
   input: StageInput | null;
+  /** The scheduled input as sent (a group's stage task: its tables). */
+  scheduled: Record<string, unknown> | null;
   status: string;
   endedAt: number | null;
   output: string | undefined;
@@ -101,6 +104,7 @@ export function readExecutionHistory(events: HistoryEvent[], now: Date): Executi
         stateInput: details?.input,
         enteredAt: at,
         input: null,
+        scheduled: null,
         status: 'running',
         endedAt: null,
         output: undefined,
@@ -117,12 +121,11 @@ export function readExecutionHistory(events: HistoryEvent[], now: Date): Executi
     if (!visit || !WITHIN_TASK.has(type)) continue;
     visitOf.set(event.id ?? 0, visit);
     if (SCHEDULED.has(type)) {
-      visit.input ??= stageInputOfTask(
-        safeJson(
-          event.lambdaFunctionScheduledEventDetails?.input ??
-            event.taskScheduledEventDetails?.parameters,
-        ),
+      visit.scheduled ??= safeJson(
+        event.lambdaFunctionScheduledEventDetails?.input ??
+          event.taskScheduledEventDetails?.parameters,
       );
+      visit.input ??= stageInputOfTask(visit.scheduled);
     } else if (ENDED[type]) {
       visit.status = ENDED[type];
       visit.endedAt = at;
@@ -176,7 +179,8 @@ function stageLines(visits: TaskVisit[], caught: Map<string, string>, now: Date)
       enteredAt,
     });
   }
-  return sortStages([...lines.values()].map(({ enteredAt: _, ...line }) => line));
+  const groups = visits.flatMap((visit) => groupStageLines(visit, now));
+  return sortStages([...[...lines.values()].map(({ enteredAt: _, ...line }) => line), ...groups]);
 }
 
 /** A stage's Catch entered `<Stage>Failed` with `{ item, runId, failure: { Error, Cause } }`. */

@@ -50,6 +50,22 @@ const VerificationSchema = z.strictObject({
 });
 export type VerificationSettings = z.infer<typeof VerificationSchema>;
 
+/**
+ * Group sizes. A group's stage task runs its tables one after another in one Lambda invocation,
+ * which Lambda stops at 900 s (its task state at 870 s). The slowest stage measured is the extract
+ * of a wide table at ~11,000 rows/s (docs/benchmarks.md), and a tiny table's stage costs ~0.1 s
+ * fixed locally; allow 1 s fixed per table in Lambda and half the measured throughput (5,000
+ * rows/s). A full group then takes at most 50 tables × 1 s + 50,000 rows / 5,000 rows/s = 60 s,
+ * plus in-process retries (at most 2 per table, 1 s + 2 s: 50 × 3 s = 150 s if every table
+ * retried twice) = 210 s: a quarter of the limit. The real clinic's 355 tables of at most 5,000
+ * rows hold 48,293 rows in all.
+ */
+export const GROUP_DEFAULTS = {
+  group_max_rows: 5_000,
+  group_max_tables: 50,
+  group_max_total_rows: 50_000,
+} as const;
+
 const PipelineFields = z.strictObject({
   general: z
     .strictObject({
@@ -167,8 +183,21 @@ const PipelineFields = z.strictObject({
       fargate_min_rows: int(0).default(500_000),
       /** A table with at least this many bytes (data + indexes) runs on Fargate. */
       fargate_min_bytes: int(0).default(256 * 1024 * 1024),
+      /**
+       * A Lambda table of at most this many estimated rows (not a core table) runs in a group: one
+       * Map item and one task per stage for many tiny tables, instead of three tasks each.
+       */
+      group_max_rows: int(0).default(GROUP_DEFAULTS.group_max_rows),
+      /** Tables per group at most; 1 turns grouping off. */
+      group_max_tables: int(1).default(GROUP_DEFAULTS.group_max_tables),
+      /** Estimated rows per group at most (the sum of its tables'). */
+      group_max_total_rows: int(1).default(GROUP_DEFAULTS.group_max_total_rows),
     })
-    .default({ fargate_min_rows: 500_000, fargate_min_bytes: 256 * 1024 * 1024 }),
+    .default({
+      fargate_min_rows: 500_000,
+      fargate_min_bytes: 256 * 1024 * 1024,
+      ...GROUP_DEFAULTS,
+    }),
 });
 
 /**

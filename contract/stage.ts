@@ -96,14 +96,81 @@ export const PlannedTableSchema = z.strictObject({
 });
 export type PlannedTable = z.infer<typeof PlannedTableSchema>;
 
-/** The Plan step's output: the Map runs `tables` with at most `parallel` at once. */
+/** A group's name: `group-01`, `group-02`, … in plan order. */
+export const GroupNameSchema = z.string().regex(/^group-\d{2,}$/);
+
+/**
+ * A Map item of many tiny Lambda tables (`runners.group_max_*`): one task per stage runs them all,
+ * one after another, each with its own stage results, retries, failure and alert. Its tables are
+ * planned tables as a single item would carry them.
+ */
+export const PlannedGroupSchema = z.strictObject({
+  group: GroupNameSchema,
+  runner: z.literal('lambda'),
+  tables: z.array(PlannedTableSchema).min(1),
+});
+export type PlannedGroup = z.infer<typeof PlannedGroupSchema>;
+
+/** One item of the Map: a table alone, or a group of tiny tables. */
+export const PlanItemSchema = z.union([PlannedTableSchema, PlannedGroupSchema]);
+export type PlanItem = z.infer<typeof PlanItemSchema>;
+
+export function isGroup(item: PlanItem): item is PlannedGroup {
+  return 'group' in item;
+}
+
+/** The tables of plan items, in item order (a group's in its own order). */
+export function tablesOfItems(items: readonly PlanItem[]): PlannedTable[] {
+  return items.flatMap((item) => (isGroup(item) ? item.tables : [item]));
+}
+
+/**
+ * The Plan step's output: the Map runs the items of `tables` (tables alone and groups) with at
+ * most `parallel` at once.
+ */
 export const RunPlanSchema = z.strictObject({
   runId: RunIdSchema,
   parallel: z.number().int().min(1),
   dryRun: z.boolean(),
-  tables: z.array(PlannedTableSchema),
+  tables: z.array(PlanItemSchema),
 });
 export type RunPlan = z.infer<typeof RunPlanSchema>;
+
+/** A table of a group that failed at a stage, with its error class (never a message). */
+export const TableFailureSchema = z.strictObject({
+  status: z.literal('failed'),
+  table: z.string().regex(IDENTIFIER),
+  stage: StageNameSchema,
+  error: z.string(),
+});
+export type TableFailure = z.infer<typeof TableFailureSchema>;
+
+/**
+ * Input of a group's stage task: the group's tables still going (those that failed an earlier
+ * stage are left out) and the failures so far, which the task hands on with its own added.
+ */
+export const GroupStageInputSchema = z.strictObject({
+  runId: RunIdSchema,
+  group: GroupNameSchema,
+  stage: StageNameSchema,
+  tables: z.array(PlannedTableSchema),
+  failed: z.array(TableFailureSchema).default([]),
+});
+export type GroupStageInput = z.infer<typeof GroupStageInputSchema>;
+
+/**
+ * What a group's stage task returns: the tables that succeeded the stage (the next stage's
+ * `tables`), their names, the failures so far and each succeeded table's stage output (counts only).
+ */
+export const GroupStageOutputSchema = z.strictObject({
+  group: GroupNameSchema,
+  stage: StageNameSchema,
+  tables: z.array(PlannedTableSchema),
+  succeeded: z.array(z.string()),
+  failed: z.array(TableFailureSchema),
+  results: z.array(StageOutputSchema),
+});
+export type GroupStageOutput = z.infer<typeof GroupStageOutputSchema>;
 
 /** What each Map iteration ends with: the table succeeded, or failed at a stage with an error class. */
 export const TableOutcomeSchema = z.union([
@@ -117,9 +184,38 @@ export const TableOutcomeSchema = z.union([
 ]);
 export type TableOutcome = z.infer<typeof TableOutcomeSchema>;
 
+/**
+ * What a group's Map iteration ends with: the tables that went through every stage, those that
+ * failed one (`failed`, from the group's tasks), and those its failed task took with it (`lost`:
+ * the task itself failed after its retries, so each table it still held failed at that stage).
+ */
+export const GroupOutcomeSchema = z.looseObject({
+  group: z.string(),
+  succeeded: z.array(z.string()),
+  failed: z.array(
+    z.looseObject({ table: z.string(), stage: z.string(), error: z.string().nullish() }),
+  ),
+  lost: z.array(
+    z.looseObject({ table: z.string(), stage: z.string(), error: z.string().nullish() }),
+  ),
+});
+export type GroupOutcome = z.infer<typeof GroupOutcomeSchema>;
+
+/** One outcome per table, whatever the items: a group's tables each count and are named. */
+export function tableOutcomes(results: readonly (TableOutcome | GroupOutcome)[]): TableOutcome[] {
+  return results.flatMap((r): TableOutcome[] => {
+    if (!('group' in r)) return [r as TableOutcome];
+    const group = r as GroupOutcome;
+    return [
+      ...group.succeeded.map((table) => ({ status: 'succeeded' as const, table })),
+      ...[...group.failed, ...group.lost].map((f) => ({ ...f, status: 'failed' as const })),
+    ];
+  });
+}
+
 export const SummarizeInputSchema = z.object({
   runId: z.string(),
-  results: z.array(TableOutcomeSchema),
+  results: z.array(z.union([TableOutcomeSchema, GroupOutcomeSchema])),
 });
 
 export const RunSummarySchema = z.strictObject({

@@ -66,6 +66,7 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stack: Pipe
     assertHistoryWithinLimit(
       definitionOf(stack, stack.pipeline.stateMachine),
       pipeline.general.max_retries,
+      pipeline.runners.group_max_tables,
     );
     assertEnvironmentSizes(stack);
   }

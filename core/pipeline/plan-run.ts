@@ -3,6 +3,7 @@ import { ConfigError, UnknownTableError } from '../../contract/errors';
 import { IDENTIFIER, type RunInput, type RunPlan } from '../../contract/stage';
 import type { MysqlSession } from '../db/ports';
 import { discoverSchema } from '../discovery/discover-schema';
+import { groupSmallTables } from './group-tables';
 import { planTables, suggest } from './table-plan';
 import { rollingShares } from './verification-budget';
 
@@ -38,7 +39,9 @@ export function rejectParallelAboveLimit(config: PipelineConfig, input: RunInput
 /**
  * The Plan step: names and `parallel` checked before anything runs (not identifiers → rejected
  * outright; unknown → rejected with close matches; `parallel` above the deployment's limit →
- * rejected), discovery, then the selected tables in priority order with their runner and strategy. Small JSON: fits the 256 KB state payload for all 422 tables.
+ * rejected), discovery, then the selected tables in priority order with their runner and strategy,
+ * the tiny ones in groups (`group-tables.ts`). Small JSON: fits the 256 KB state payload for all
+ * 422 tables.
  */
 export async function planRun(
   source: MysqlSession,
@@ -69,6 +72,7 @@ export async function planRun(
     (p) => requested.length === 0 || requested.includes(p.table),
   );
   const dryRun = input.dryRun ?? false;
+<<<<<<< HEAD
   const shares = rollingShares(
     plans,
     config.stages.extract.verification,
@@ -79,16 +83,28 @@ export async function planRun(
     parallel: input.parallel ?? config.general.parallel_jobs,
     dryRun,
     tables: plans.map((p) => ({
+=======
+  const candidates = plans.map((p) => ({
+    estimatedRows: p.estimatedRows,
+    item: {
+>>>>>>> batching
       table: p.table,
       runner: p.runner,
       strategy: p.strategy,
-      mode: input.force ? 'full' : 'incremental',
+      mode: input.force ? ('full' as const) : ('incremental' as const),
       reconcile: input.reconcile ?? false,
       compareRows: shares.get(p.table) ?? 0,
       // What a person reads in a dry run; a run's items carry only what its tasks need.
       ...(dryRun
         ? { priority: p.priority, strategyReason: p.strategyReason, estimatedRows: p.estimatedRows }
         : {}),
-    })),
+    },
+  }));
+  return {
+    runId: input.runId ?? `run-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`,
+    parallel: input.parallel ?? config.general.parallel_jobs,
+    dryRun,
+    // Tiny tables in groups: one Map item and one task per stage for many of them.
+    tables: groupSmallTables(candidates, config.runners),
   };
 }

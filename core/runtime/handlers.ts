@@ -9,6 +9,8 @@ import {
   StageInputSchema,
   type StageOutput,
   SummarizeInputSchema,
+  tableOutcomes,
+  tablesOfItems,
 } from '../../contract/stage';
 import { openMysql } from '../db/mysql-adapter';
 import { openPg } from '../db/pg-adapter';
@@ -54,7 +56,7 @@ export function createPlanHandler(ctx: HandlerContext) {
           await ensureRunHistory(pg, meta);
           await claimRun(pg, meta, {
             runId: plan.runId,
-            tables: plan.tables.length,
+            tables: tablesOfItems(plan.tables).length,
             input: { ...input },
             runner: ctx.runner ?? 'aws',
             leaseMinutes: runDeadlineMinutes(config),
@@ -65,7 +67,8 @@ export function createPlanHandler(ctx: HandlerContext) {
       }
       ctx.logger.info('planned', {
         runId: plan.runId,
-        tables: plan.tables.length,
+        tables: tablesOfItems(plan.tables).length,
+        items: plan.tables.length,
         dryRun: plan.dryRun,
       });
       return plan;
@@ -127,7 +130,8 @@ export function createSummarizeHandler(ctx: HandlerContext) {
     try {
       const meta = config.connections.analytics.schemas.meta;
       await ensureRunHistory(pg, meta);
-      const failures = input.results.flatMap((r) =>
+      // A group's outcome holds its tables' outcomes: the summary counts and names tables.
+      const failures = tableOutcomes(input.results).flatMap((r) =>
         r.status === 'failed'
           ? [{ table: r.table, stage: r.stage, errorClass: r.error ?? 'Error' }]
           : [],

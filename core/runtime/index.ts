@@ -32,6 +32,12 @@ export { runDeadlineMinutes } from '../pipeline/run-lock';
 export { StageSessionPool } from '../pipeline/session-pool';
 export { CONTAINER_EXIT, RETRY_MAX_DELAY_SECONDS, runContainerStage } from './container-stage';
 export {
+  createRunGroupStageHandler,
+  GROUP_RETRY_DELAY_MS,
+  GROUP_TABLE_RETRIES,
+  type GroupHandlerContext,
+} from './group-handler';
+export {
   createPlanHandler,
   createRunStageHandler,
   createSummarizeHandler,

@@ -19,7 +19,8 @@ import {
   TABLE_FAILURE_TEMPLATE,
 } from '../../core/runtime';
 import { fargateStage } from './fargate-stage';
-import { itemPath, lambdaPayload, summaryPath } from './stage-task-input';
+import { groupChain } from './group-stage';
+import { groupPath, itemPath, lambdaPayload, summaryPath } from './stage-task-input';
 import { STATE } from './state-names';
 
 /** Lambda runs at most 900 s; its task states stop a little earlier so the catch still runs. */
@@ -61,9 +62,9 @@ export interface EtlStateMachineProps {
 }
 
 /**
- * Plan → Map over the tables (concurrency from the input's `parallel`) → per table, by runner,
+ * Plan → Map over the items (concurrency from the input's `parallel`) → per table, by runner,
  * Extract → Load → Transform in Lambda or as Fargate tasks (`ecs:runTask.sync`, see
- * `fargate-stage.ts`) → Summarize → SNS summary → Fail if any table failed. Retry covers
+ * `fargate-stage.ts`), or per group of tiny tables one Lambda task per stage (`group-stage.ts`) → Summarize → SNS summary → Fail if any table failed. Retry covers
  * transient errors only, with backoff, full jitter and a maximum delay; a Catch records the
  * failure, alerts and lets the other tables go on. Every task has an explicit TimeoutSeconds, and
  * the execution its deadline (`runDeadlineMinutes`, the run lock's lease too).
@@ -186,7 +187,16 @@ export class EtlStateMachine extends Construct {
       .next(ecsStage('load'))
       .next(ecsStage('transform'))
       .next(succeeded);
+    // A group of tiny tables first (its item has `group`), then a table alone by its runner.
+    const groups = groupChain(this, {
+      stageFunction: props.stageFunction,
+      topic: props.topic,
+      retry: retry([...TRANSIENT_ERROR_NAMES, ...LAMBDA_SERVICE_ERRORS]),
+      taskTimeoutSeconds: (stage) => Math.min(timeoutOf(stage), LAMBDA_TASK_CAP_SECONDS),
+      snsRetry,
+    });
     const perTable = new sfn.Choice(this, STATE.runner)
+      .when(sfn.Condition.isPresent(groupPath('group')), groups)
       .when(sfn.Condition.stringEquals(itemPath('runner'), 'fargate'), ecsChain)
       .otherwise(lambdaChain);
 

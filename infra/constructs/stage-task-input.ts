@@ -1,11 +1,22 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STAGE_ENVIRONMENT } from '../../contract/container-environment';
-import type { PlannedTable, RunSummary, StageInput, StageName } from '../../contract/stage';
+import type {
+  GroupStageInput,
+  PlannedGroup,
+  PlannedTable,
+  RunSummary,
+  StageInput,
+  StageName,
+} from '../../contract/stage';
 
 /** Paths into a Map iteration's state (`{ item: PlannedTable, runId }`) and the run's summary. */
 export const itemPath = (field: keyof PlannedTable) => `$.item.${field}`;
 export const summaryPath = (field: keyof RunSummary) => `$.summary.${field}`;
+/** Paths into a group's iteration (`{ item: PlannedGroup, runId, batch? }`). */
+export const groupPath = (field: keyof PlannedGroup) => `$.item.${field}`;
+/** A group's tables still going and its failures so far, after its first stage task. */
+export const BATCH_PATH = '$.batch';
 
 /**
  * Where each field of a stage task's input comes from: a path into the iteration's state, or the
@@ -46,4 +57,24 @@ export function containerEnvironment(stage: StageName): tasks.TaskEnvironmentVar
         ? sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(source.path))
         : source.value,
   }));
+}
+
+/**
+ * The Lambda payload of a group's stage task: the extract starts from the group's tables with no
+ * failure; each later stage from what the previous task handed on (`$.batch`).
+ */
+export function groupLambdaPayload(stage: StageName): Record<string, unknown> {
+  const first = stage === 'extract';
+  const sources: { [K in keyof GroupStageInput]-?: { path: string } | { value: unknown } } = {
+    runId: { path: '$.runId' },
+    group: { path: groupPath('group') },
+    stage: { value: stage },
+    tables: { path: first ? groupPath('tables') : `${BATCH_PATH}.tables` },
+    failed: first ? { value: [] } : { path: `${BATCH_PATH}.failed` },
+  };
+  return Object.fromEntries(
+    Object.entries(sources).map(([field, source]) =>
+      'path' in source ? [`${field}.$`, source.path] : [field, source.value],
+    ),
+  );
 }

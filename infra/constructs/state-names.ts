@@ -10,6 +10,7 @@ export const STATE = {
   dryRun: 'IsDryRun',
   planOnly: 'PlanOnly',
   map: 'Tables',
+  /** The Choice on a Map item: a group of tiny tables, or one table by its runner. */
   runner: 'ChooseRunner',
   lambda: (stage: StageName) => `Lambda${capital(stage)}`,
   /** The `ecs:runTask.sync` Task state of a stage. */
@@ -21,6 +22,18 @@ export const STATE = {
   ecsRelaunch: (stage: StageName) => `Fargate${capital(stage)}Relaunch`,
   ecsExited: (stage: StageName) => `Fargate${capital(stage)}Exited`,
   failed: (stage: StageName) => `${capital(stage)}Failed`,
+  /** A group of tiny tables (`group-stage.ts`): one Lambda task per stage for all of them. */
+  group: (stage: StageName) => `Group${capital(stage)}`,
+  /** The group task failed as a whole (after its retries): each table it held fails there. */
+  groupFailed: (stage: StageName) => `Group${capital(stage)}Failed`,
+  groupLost: 'GroupTablesLost',
+  groupLostAlert: 'AlertGroupTableLost',
+  groupTableLost: 'GroupTableLost',
+  groupFinished: 'GroupFinished',
+  groupFailures: 'GroupTableFailures',
+  groupFailureAlert: 'AlertGroupTableFailed',
+  groupTableAlerted: 'GroupTableAlerted',
+  groupOutcomes: 'GroupOutcomes',
   alert: 'AlertTableFailed',
   tableFailed: 'TableFailed',
   tableSucceeded: 'TableSucceeded',

@@ -11,6 +11,18 @@ export interface RunHistory {
   perTable: Record<Runner, number>;
   /** Events of one table's child execution, by runner: 0 when the table runs in the run's own. */
   child: Record<Runner, number>;
+  /** Events of a full group's child execution (`groupMaxTables` tables, each failing alone). */
+  groupChild: number;
+}
+
+/** A group item of `tables` tables, as the Plan emits it (only its shape matters here). */
+function sampleGroup(tables: number): unknown {
+  const table = { table: 't', runner: 'lambda' };
+  return {
+    group: 'group-01',
+    runner: 'lambda',
+    tables: Array.from({ length: tables }, () => table),
+  };
 }
 
 /**
@@ -18,7 +30,7 @@ export interface RunHistory {
  * (`execution-history.ts`); the Map iteration's runner Choice is decided by a sample item of each
  * runner.
  */
-export function runHistory(definition: AslDefinition): RunHistory {
+export function runHistory(definition: AslDefinition, groupMaxTables = 1): RunHistory {
   const run = worstCaseHistory(definition, []).events;
   const perTable = {} as Record<Runner, number>;
   const child = {} as Record<Runner, number>;
@@ -27,7 +39,11 @@ export function runHistory(definition: AslDefinition): RunHistory {
     perTable[runner] = one.events - run;
     child[runner] = one.childEvents;
   }
-  return { run, perTable, child };
+  const groupChild =
+    groupMaxTables > 1
+      ? worstCaseHistory(definition, [sampleGroup(groupMaxTables)]).childEvents
+      : 0;
+  return { run, perTable, child, groupChild };
 }
 
 /**
@@ -35,14 +51,16 @@ export function runHistory(definition: AslDefinition): RunHistory {
  * history events, which would fail a run part-way with tables half done and the run lock held.
  * A run may have any number of tables (a clinic's own tables beyond OpenDental's, several
  * clinics), and nothing checks them before it starts: so the run's own history must not grow
- * with its tables (each table a child execution of a distributed Map), and the run's and each
- * table's execution must stay under the limit at `general.max_retries`.
+ * with its tables (each table a child execution of a distributed Map), and the run's, each
+ * table's and each group's (`runners.group_max_tables` tables) execution must stay under the
+ * limit at `general.max_retries`.
  */
 export function assertHistoryWithinLimit(
   definition: AslDefinition,
   maxRetries: number,
+  groupMaxTables = 1,
 ): RunHistory {
-  const history = runHistory(definition);
+  const history = runHistory(definition, groupMaxTables);
   const growth = Object.entries(history.perTable).filter(([, events]) => events > 0);
   if (growth.length > 0) {
     const perTable = growth.map(([runner, events]) => `${events} per ${runner} table`).join(', ');
@@ -63,6 +81,9 @@ export function assertHistoryWithinLimit(
     if (events > HISTORY_EVENT_LIMIT) {
       throw over(`a table on ${runner}, in its child execution,`, events);
     }
+  }
+  if (history.groupChild > HISTORY_EVENT_LIMIT) {
+    throw over(`a group of ${groupMaxTables} tables, in its child execution,`, history.groupChild);
   }
   if (history.run > HISTORY_EVENT_LIMIT) throw over("a run's own execution", history.run);
   return history;

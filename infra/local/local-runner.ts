@@ -6,8 +6,10 @@ import { type RunInput, STAGE_NAMES } from '../../contract/stage';
 import {
   type Alert,
   createPlanHandler,
+  createRunGroupStageHandler,
   createRunStageHandler,
   createSummarizeHandler,
+  type GroupHandlerContext,
   type HandlerContext,
   type Logger,
   StageSessionPool,
@@ -58,6 +60,8 @@ export interface LocalRunOptions {
   onEvent?: (event: Record<string, unknown>) => void;
   /** How Fargate tasks start (default: the entrypoint as a child process; or `containerTask`). */
   fargateTask?: TaskLaunch;
+  /** Runs one table's stage within a group's task (tests fail one table of a group this way). */
+  runTableStage?: GroupHandlerContext['runTableStage'];
 }
 
 export interface LocalRunResult {
@@ -94,8 +98,18 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     [STATE.notifySummary]: snsSink(options.alertSink),
   };
   const stage = createRunStageHandler(context);
+  const group = createRunGroupStageHandler({
+    ...context,
+    ...(options.retryIntervalMs === undefined
+      ? {}
+      : { groupRetryDelayMs: options.retryIntervalMs }),
+    ...(options.runTableStage ? { runTableStage: options.runTableStage } : {}),
+  });
+  for (const alert of [STATE.groupFailureAlert, STATE.groupLostAlert])
+    bindings[alert] = snsSink(options.alertSink);
   for (const s of STAGE_NAMES) {
     bindings[STATE.lambda(s)] = stage;
+    bindings[STATE.group(s)] = group;
     bindings[STATE.ecs(s)] = ecsChildProcess(
       options.config,
       timeoutOf(definition, STATE.ecs(s)),

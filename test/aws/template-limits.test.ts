@@ -5,7 +5,15 @@ import { DatabasesSchema } from '../../config/databases-schema';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
 import { PipelineConfigSchema } from '../../config/schema';
 import { ConfigError } from '../../contract/errors';
-import type { RunPlan, RunSummary, TableOutcome } from '../../contract/stage';
+import {
+  type GroupOutcome,
+  isGroup,
+  type RunPlan,
+  type RunSummary,
+  type TableOutcome,
+  tableOutcomes,
+  tablesOfItems,
+} from '../../contract/stage';
 import { odSchema } from '../../core/opendental/reference';
 import { buildApp } from '../../infra/build-app';
 import { STATE } from '../../infra/constructs/state-names';
@@ -143,8 +151,9 @@ describe('no execution’s worst-case history reaches 25,000 events', () => {
 
   it('for the real clinic’s 422 tables at the configured max_retries: the run and each table', () => {
     expect(Object.keys(odSchema)).toHaveLength(OPENDENTAL_TABLES);
-    expect(plan.tables).toHaveLength(OPENDENTAL_TABLES);
+    expect(tablesOfItems(plan.tables)).toHaveLength(OPENDENTAL_TABLES);
     expect(new Set(plan.tables.map((t) => t.runner))).toEqual(new Set(['lambda', 'fargate']));
+    expect(plan.tables.filter(isGroup).length).toBeGreaterThan(0);
     const count = worstCaseHistory(definition, plan.tables);
     console.info(`worst-case history, real clinic: ${JSON.stringify(count)}`);
     expect(count.events).toBeLessThan(HISTORY_EVENT_LIMIT);
@@ -161,7 +170,7 @@ describe('no execution’s worst-case history reaches 25,000 events', () => {
       [10, at10],
     ] as const) {
       const counts = [0, 1, OPENDENTAL_TABLES, MANY_ITEMS].map((n) =>
-        worstCaseHistory(d, scaledPlan(plan, n).tables),
+        worstCaseHistory(d, scaledPlan(plan, n, config).tables),
       );
       console.info(`max_retries ${retries}, 0/1/422/2000 items: ${JSON.stringify(counts)}`);
       expect(new Set(counts.map((c) => c.events)).size, `${retries}`).toBe(1);
@@ -185,7 +194,8 @@ describe('no execution’s worst-case history reaches 25,000 events', () => {
     for (const retries of [0, config.pipeline.general.max_retries]) {
       const inline = withInlineMap(definitionAt(retries));
       expect(validate(inline).errorsText()).toBe('');
-      const count = worstCaseHistory(inline, plan.tables);
+      // Every table its own item (as without groups): 422 items.
+      const count = worstCaseHistory(inline, tablesOfItems(plan.tables));
       console.info(`inline Map, max_retries ${retries}, real clinic: ${JSON.stringify(count)}`);
       // Even where 422 tables would fit (max_retries 0), a run may have more: nothing bounds them.
       expect(count.events > HISTORY_EVENT_LIMIT).toBe(retries > 0);
@@ -231,17 +241,23 @@ describe('every state’s input, output and task parameters fit 256 KB', () => {
   for (const items of [OPENDENTAL_TABLES, MANY_ITEMS]) {
     for (const outcome of ['succeeded', 'failed'] as const) {
       it(`at ${items} items, every table ${outcome}`, async () => {
-        const run = scaledPlan(plan, items);
+        const run = scaledPlan(plan, items, config);
         const { sizes, outputs } = await measurePayloads(definition, roles(), run, outcome);
         const boundaries = [STATE.plan, STATE.map, STATE.summarize, STATE.notifySummary];
         const at = boundaries.map((name) => [name, sizes.get(name)]);
         console.info(`${items} items, ${outcome}: ${JSON.stringify(at)}`);
         within(sizes);
         // The Map hands on the outcomes in the items' place, one per item: never both.
-        const mapped = outputs.get(STATE.map) as { tables: TableOutcome[] };
-        expect(mapped.tables.map((t) => t.table)).toEqual(run.tables.map((t) => t.table));
-        expect(new Set(mapped.tables.map((t) => t.status))).toEqual(new Set([outcome]));
-        expect(mapped.tables.filter((t) => 'runner' in t)).toEqual([]);
+        const mapped = outputs.get(STATE.map) as { tables: (TableOutcome | GroupOutcome)[] };
+        expect(mapped.tables).toHaveLength(run.tables.length);
+        const outcomes = tableOutcomes(mapped.tables);
+        expect(outcomes.map((t) => t.table).sort()).toEqual(
+          tablesOfItems(run.tables)
+            .map((t) => t.table)
+            .sort(),
+        );
+        expect(new Set(outcomes.map((t) => t.status))).toEqual(new Set([outcome]));
+        expect(mapped.tables.filter((t) => 'runner' in t || 'tables' in t)).toEqual([]);
         expect(sizes.get(STATE.map)?.output).toBeLessThan(sizes.get(STATE.map)?.input ?? 0);
         // Summarize hands on only the summary.
         const { summary, ...rest } = outputs.get(STATE.summarize) as { summary: RunSummary };
@@ -255,10 +271,9 @@ describe('every state’s input, output and task parameters fit 256 KB', () => {
   // Not at 2,000 items: a dry run's items also say why, and its Plan output is then 389 KB
   // (docs/deploy.md, Limits).
   it('a dry run’s plan, which also says why, at the real clinic’s 422 tables', async () => {
-    expect(dryPlan.tables).toHaveLength(OPENDENTAL_TABLES);
-    expect(dryPlan.tables.every((t) => t.strategyReason && t.estimatedRows !== undefined)).toBe(
-      true,
-    );
+    const dryTables = tablesOfItems(dryPlan.tables);
+    expect(dryTables).toHaveLength(OPENDENTAL_TABLES);
+    expect(dryTables.every((t) => t.strategyReason && t.estimatedRows !== undefined)).toBe(true);
     const { sizes } = await measurePayloads(definition, roles(), dryPlan, 'succeeded');
     console.info(`dry run, 422 tables: Plan ${JSON.stringify(sizes.get(STATE.plan))}`);
     expect(sizes.has(STATE.planOnly)).toBe(true);

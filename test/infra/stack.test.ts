@@ -221,7 +221,11 @@ describe('the state machine definition', () => {
       expect(String(state(`Lambda${stage}`).Resource)).toMatch(/^arn:aws:lambda:/);
     }
     expect(state('ChooseRunner')).toMatchObject({
-      Choices: [{ Variable: '$.item.runner', StringEquals: 'fargate', Next: 'ExtractOnFargate' }],
+      Choices: [
+        // A group of tiny tables first (test/infra/group-states.test.ts).
+        { Variable: '$.item.group', IsPresent: true, Next: 'GroupExtract' },
+        { Variable: '$.item.runner', StringEquals: 'fargate', Next: 'ExtractOnFargate' },
+      ],
       Default: 'LambdaExtract',
     });
   });

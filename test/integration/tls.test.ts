@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadedConfig, loadConfig } from '../../config/load-config';
 import { AuthenticationError, TlsError } from '../../contract/errors';
+import { tablesOfItems } from '../../contract/stage';
 import { quoteMysql, quotePg } from '../../core/db/identifiers';
 import { openMysql } from '../../core/db/mysql-adapter';
 import { openPg } from '../../core/db/pg-adapter';
@@ -200,7 +201,7 @@ describe('allow_plaintext', () => {
       overrides: async () => config.tables,
       logger,
     })({ tables: ['patient'], dryRun: true });
-    expect(plan.tables.map((t) => t.table)).toEqual(['patient']);
+    expect(tablesOfItems(plan.tables).map((t) => t.table)).toEqual(['patient']);
     const warnings = logger.entries.filter((e) => e.level === 'warn');
     expect(warnings.map((w) => w.fields)).toEqual(
       ['source', 'replication', 'analytics'].map((connection) => ({

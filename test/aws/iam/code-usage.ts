@@ -16,11 +16,14 @@ import { STATE } from '../../../infra/constructs/etl-state-machine';
  * which environment variables an adapter reads.
  */
 
-/** The runtime handler factories (core/runtime/handlers.ts) the entry points run. */
-export type HandlerFactory =
-  | 'createPlanHandler'
-  | 'createRunStageHandler'
-  | 'createSummarizeHandler';
+/** The runtime handler factories (core/runtime/) the entry points run, by their source file. */
+const FACTORY_SOURCES = {
+  createPlanHandler: 'core/runtime/handlers.ts',
+  createRunStageHandler: 'core/runtime/handlers.ts',
+  createSummarizeHandler: 'core/runtime/handlers.ts',
+  createRunGroupStageHandler: 'core/runtime/group-handler.ts',
+} as const;
+export type HandlerFactory = keyof typeof FACTORY_SOURCES;
 
 /**
  * The handler behind a Task state that invokes a Lambda function. The state names are the state
@@ -32,6 +35,10 @@ export function factoryOfLambdaState(state: string): HandlerFactory {
   if (state === STATE.plan) return 'createPlanHandler';
   if (state === STATE.summarize) return 'createSummarizeHandler';
   if (STAGE_NAMES.some((stage) => STATE.lambda(stage) === state)) return 'createRunStageHandler';
+  // A group's stage task invokes the stage function too (run-stage.ts dispatches on `group`).
+  if (STAGE_NAMES.some((stage) => STATE.group(stage) === state)) {
+    return 'createRunGroupStageHandler';
+  }
   throw new Error(`state ${state}: no runtime handler is known to serve it`);
 }
 
@@ -94,11 +101,12 @@ export function connectionsOpened(
   config: PipelineConfig,
 ): string[] {
   const known = Object.keys(config.connections);
+  const source = FACTORY_SOURCES[factory];
   const [body] = find(
-    sourceOf('core/runtime/handlers.ts'),
+    sourceOf(source),
     (n) => ts.isFunctionDeclaration(n) && n.name?.text === factory,
   );
-  if (!body) throw new Error(`core/runtime/handlers.ts: ${factory} not found`);
+  if (!body) throw new Error(`${source}: ${factory} not found`);
   const names = new Set(connectionNames(body, known));
   const usesRoles = find(body, (n) => ts.isPropertyAccessExpression(n) && n.name.text === 'roles');
   if (usesRoles.length > 0) {

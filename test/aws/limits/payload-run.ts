@@ -1,13 +1,20 @@
 import { stageInputOfTask } from '../../../contract/container-environment';
 import { ValidationError } from '../../../contract/errors';
 import {
+  type GroupStageInput,
+  GroupStageInputSchema,
+  type GroupStageOutput,
+  isGroup,
+  type PlannedTable,
   type RunPlan,
   type RunSummary,
   RunSummarySchema,
   STAGE_NAMES,
   type StageName,
+  type StageOutput,
   SummarizeInputSchema,
   type TableOutcome,
+  tableOutcomes,
 } from '../../../contract/stage';
 import { CONTAINER_EXIT } from '../../../core/runtime';
 import type { AslDefinition } from '../../../infra/limits/resolve-definition';
@@ -65,8 +72,10 @@ export async function measurePayloads(
   };
   const handlers: Record<string, (input: unknown) => unknown> = {};
   const retryIntervalOverrides: Record<string, number[]> = {};
-  const failing = outcome === 'failed' ? failingStages(plan) : new Map<string, StageName>();
-  const tasks = { plan, failing, relaunched: new Set<string>() };
+  const none = { tables: new Map<string, StageName>(), groups: new Map<string, StageName>() };
+  const { tables: failing, groups: failingGroups } =
+    outcome === 'failed' ? failingStages(plan) : none;
+  const tasks = { plan, failing, failingGroups, relaunched: new Set<string>() };
   for (const [name, state] of allStates(definition)) {
     if (Array.isArray(state.Retry)) retryIntervalOverrides[name] = state.Retry.map(() => 0);
     if (state.Type !== 'Task') continue;
@@ -108,21 +117,34 @@ export async function measurePayloads(
   return { sizes, outputs };
 }
 
-/** The stage each table fails at: extract, load, transform, extract, … within each runner. */
-function failingStages(plan: RunPlan): Map<string, StageName> {
-  const seen = { lambda: 0, fargate: 0 };
-  return new Map(
-    plan.tables.map((t) => [
-      t.table,
-      STAGE_NAMES[seen[t.runner]++ % STAGE_NAMES.length] as StageName,
-    ]),
-  );
+/**
+ * The stage each table fails at: extract, load, transform, extract, … within each runner, and
+ * within the groups. Every other group's task fails as a whole instead (`group-01` at extract,
+ * `group-03` at load, …), so that its tables are lost together.
+ */
+function failingStages(plan: RunPlan): {
+  tables: Map<string, StageName>;
+  groups: Map<string, StageName>;
+} {
+  const seen = { lambda: 0, fargate: 0, group: 0, wholesale: 0 };
+  const next = (kind: keyof typeof seen) =>
+    STAGE_NAMES[seen[kind]++ % STAGE_NAMES.length] as StageName;
+  const tables = new Map<string, StageName>();
+  const groups = new Map<string, StageName>();
+  plan.tables.forEach((item, index) => {
+    if (!isGroup(item)) tables.set(item.table, next(item.runner));
+    else if (index % 2 === 0) groups.set(item.group, next('wholesale'));
+    else for (const t of item.tables) tables.set(t.table, next('group'));
+  });
+  return { tables, groups };
 }
 
 interface TaskBehaviour {
   plan: RunPlan;
   /** Table → the stage it fails at (none: every stage succeeds). */
   failing: Map<string, StageName>;
+  /** Group → the stage its task fails at as a whole. */
+  failingGroups: Map<string, StageName>;
   /** `table/stage` of the Fargate tasks that already stopped once on a transient error. */
   relaunched: Set<string>;
 }
@@ -131,7 +153,7 @@ function bind(
   name: string,
   resource: string,
   roles: FunctionRoles,
-  { plan, failing, relaunched }: TaskBehaviour,
+  { plan, failing, failingGroups, relaunched }: TaskBehaviour,
 ): (input: unknown) => unknown {
   const fn = /:function:([^:]+)$/.exec(resource)?.[1];
   const role = fn ? roles[fn] : undefined;
@@ -139,9 +161,12 @@ function bind(
   if (role === 'summarize') return (input) => summarize(input);
   if (role === 'stage') {
     return (input) => {
+      if ((input as { group?: string }).group !== undefined) {
+        return groupStage(GroupStageInputSchema.parse(input), failing, failingGroups);
+      }
       const { table, stage } = input as { table: string; stage: string };
       if (failing.get(table) === stage) throw lambdaError(table, stage);
-      return { table, stage, status: 'succeeded', rows: 818_050, durationMs: 61_234.5, bytes: 1 };
+      return stageOutput(table, stage as StageName);
     };
   }
   if (resource.endsWith(':sns:publish')) return () => ({ MessageId: crypto.randomUUID() });
@@ -159,6 +184,44 @@ function bind(
     };
   }
   throw new Error(`no payload binding for task state ${name} (${resource}): add one here`);
+}
+
+function stageOutput(table: string, stage: StageName): StageOutput {
+  const conversions = {};
+  return {
+    table,
+    stage,
+    status: 'succeeded',
+    rows: 818_050,
+    durationMs: 61_234.5,
+    bytes: 1,
+    conversions,
+  };
+}
+
+/** A group's stage task: its tables each succeed or fail (`failing`), or the task as a whole. */
+function groupStage(
+  input: GroupStageInput,
+  failing: Map<string, StageName>,
+  failingGroups: Map<string, StageName>,
+): GroupStageOutput {
+  if (failingGroups.get(input.group) === input.stage) throw lambdaError(input.group, input.stage);
+  const fails = (t: PlannedTable) => failing.get(t.table) === input.stage;
+  const tables = input.tables.filter((t) => !fails(t));
+  const failed = input.tables.filter(fails).map((t) => ({
+    status: 'failed' as const,
+    table: t.table,
+    stage: input.stage,
+    error: 'ValidationError',
+  }));
+  return {
+    group: input.group,
+    stage: input.stage,
+    tables,
+    succeeded: tables.map((t) => t.table),
+    failed: [...input.failed, ...failed],
+    results: tables.map((t) => stageOutput(t.table, input.stage)),
+  };
 }
 
 /** Step Functions' Lambda failure: Error is the class, Cause the function's error JSON. */
@@ -208,7 +271,8 @@ function ecsTaskFailure(exitCode: number): Error {
 
 /** The Summarize function's output for these results, as `createSummarizeHandler` builds it. */
 function summarize(input: unknown): RunSummary {
-  const { runId, results } = SummarizeInputSchema.parse(input);
+  const { runId, results: items } = SummarizeInputSchema.parse(input);
+  const results = tableOutcomes(items);
   const failed = results.flatMap((r: TableOutcome) =>
     r.status === 'failed'
       ? [{ table: r.table, stage: r.stage, errorClass: r.error ?? 'Error' }]

@@ -1,9 +1,17 @@
 import type { LoadedConfig } from '../../../config/load-config';
 import { type PipelineConfig, type TablesConfig, TablesConfigSchema } from '../../../config/schema';
-import type { PlannedTable, RunInput, RunPlan } from '../../../contract/stage';
+import {
+  isGroup,
+  type PlanItem,
+  type PlannedTable,
+  type RunInput,
+  type RunPlan,
+  tablesOfItems,
+} from '../../../contract/stage';
 import { openMysql } from '../../../core/db/mysql-adapter';
 import { createTableStatements } from '../../../core/demo/seed-clinic';
 import { odSchema, realClinicRowCounts } from '../../../core/opendental/reference';
+import { groupSmallTables } from '../../../core/pipeline/group-tables';
 import { planRun } from '../../../core/pipeline/plan-run';
 import { chooseRunner } from '../../../core/pipeline/table-plan';
 import { adminMysql, dropMysqlDatabases, LOCAL_MYSQL } from '../../helpers/local-databases';
@@ -34,12 +42,15 @@ export async function createOpenDentalDatabase(database: string, extraTables = 0
  * The real clinic's plan as the Plan step emits it for `input` (a run by default): `planRun` over
  * `database` (see {@link createOpenDentalDatabase}; only its OpenDental tables are kept) with the
  * repository's pipeline.yml and tables.yml. The database is empty, so each table's `runner` (and a
- * dry run's `estimatedRows`) are then set as the Plan sets them from the real clinic's statistics.
+ * dry run's `estimatedRows`) are then set as the Plan sets them from the real clinic's statistics,
+ * and the tiny tables grouped by them (`grouped`: false, every table its own item, as before
+ * groups).
  */
 export async function realClinicPlan(
   config: LoadedConfig,
   database: string,
   input: RunInput = {},
+  grouped = true,
 ): Promise<RunPlan> {
   const source = await openMysql({ ...LOCAL_MYSQL, database }, { label: 'source', readOnly: true });
   try {
@@ -50,8 +61,11 @@ export async function realClinicPlan(
       input,
       new Date('2025-03-01T06:00:00Z'),
     );
-    const tables = plan.tables.filter((t) => t.table in odSchema);
-    return { ...plan, tables: tables.map((t) => withRealStatistics(t, config)) };
+    const tables = tablesOfItems(plan.tables)
+      .filter((t) => t.table in odSchema)
+      .map((t) => withRealStatistics(t, config));
+    // Grouped by the real clinic's sizes, as the Plan groups them (the database here is empty).
+    return { ...plan, tables: grouped ? regroup(tables, config) : tables };
   } finally {
     await source.close();
   }
@@ -75,15 +89,29 @@ function withRealStatistics(table: PlannedTable, config: LoadedConfig): PlannedT
   };
 }
 
+/** A table's rows in the real clinic (a copy `patient_2` as `patient`'s). */
+export function realRows(table: string): number {
+  return realClinicRowCounts.tables[table.replace(/_\d+$/, '')]?.rows ?? 0;
+}
+
+/** The tables as the Plan hands them to the Map: the tiny ones in groups, by the real sizes. */
+export function regroup(tables: readonly PlannedTable[], config: LoadedConfig): PlanItem[] {
+  return groupSmallTables(
+    tables.map((item) => ({ item, estimatedRows: realRows(item.table) })),
+    config.pipeline.runners,
+  );
+}
+
 /**
- * A plan of `count` items (room for several clinics): the real clinic's tables again and again,
+ * A plan of `count` tables (room for several clinics): the real clinic's tables again and again,
  * each copy's names suffixed as a second clinic's would be (`patient_2`), everything else alike
- * (a dry run's priorities renumbered).
+ * (a dry run's priorities renumbered), grouped as the Plan groups them when `plan` was.
  */
-export function scaledPlan(plan: RunPlan, count: number): RunPlan {
-  const n = plan.tables.length;
+export function scaledPlan(plan: RunPlan, count: number, config: LoadedConfig): RunPlan {
+  const all = tablesOfItems(plan.tables);
+  const n = all.length;
   const tables = Array.from({ length: count }, (_, i) => {
-    const t = plan.tables[i % n] as PlannedTable;
+    const t = all[i % n] as PlannedTable;
     const copy = Math.floor(i / n);
     if (copy === 0) return t;
     // Only a dry run's items have a priority.
@@ -93,7 +121,8 @@ export function scaledPlan(plan: RunPlan, count: number): RunPlan {
       ...(t.priority === undefined ? {} : { priority: i + 1 }),
     };
   });
-  return { ...plan, tables };
+  const grouped = plan.tables.some(isGroup);
+  return { ...plan, tables: grouped ? regroup(tables, config) : tables };
 }
 
 /**
