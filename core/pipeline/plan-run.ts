@@ -72,22 +72,14 @@ export async function planRun(
     (p) => requested.length === 0 || requested.includes(p.table),
   );
   const dryRun = input.dryRun ?? false;
-<<<<<<< HEAD
   const shares = rollingShares(
     plans,
     config.stages.extract.verification,
     config.general.batch_size * 10,
   );
-  return {
-    runId: input.runId ?? `run-${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`,
-    parallel: input.parallel ?? config.general.parallel_jobs,
-    dryRun,
-    tables: plans.map((p) => ({
-=======
   const candidates = plans.map((p) => ({
     estimatedRows: p.estimatedRows,
     item: {
->>>>>>> batching
       table: p.table,
       runner: p.runner,
       strategy: p.strategy,
