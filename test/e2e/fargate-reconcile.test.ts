@@ -10,8 +10,9 @@ import { createPipelineFixture, type PipelineFixture } from '../helpers/pipeline
 
 /**
  * `run --reconcile` on a table that runs on Fargate: the flag travels through the container
- * environment into the task. An append table shows it best: its incremental pass reads new keys
- * only, so an edit of an existing row is found by the full comparison alone.
+ * environment into the task. An append table over the size threshold of a whole nightly
+ * comparison shows it best: its incremental pass reads new keys only and its rolling slice starts
+ * at the first key, so an edit of a row near its end is found by the whole comparison alone.
  */
 const TABLE = 'securitylog';
 let fx: PipelineFixture;
@@ -22,7 +23,8 @@ beforeAll(async () => {
   await seedDemoClinic(fx.admin, { scale: 'small', seed: 43, database: fx.names.source });
   await fx.reopen();
   config = fx.writeConfig({
-    extra: 'general: { retry_delay_seconds: 1 }\n',
+    extra:
+      'general: { retry_delay_seconds: 1 }\nstages: { extract: { verification: { full_compare_max_rows: 1000, budget_seconds: 0 } } }\n',
     tables: `tables:\n  ${TABLE}: { runner: fargate }\n`,
   });
 }, 600_000);
@@ -50,10 +52,14 @@ async function run(input: RunInput) {
   return tasks;
 }
 
-async function extractDetail(runId: string): Promise<{ strategy: string; reconciled: boolean }> {
-  const [row] = await fx.loadDeps.analytics.query<{
-    detail: { strategy: string; reconciled: boolean };
-  }>(
+interface ExtractDetail {
+  strategy: string;
+  reconciled: boolean;
+  verification: { compared: string };
+}
+
+async function extractDetail(runId: string): Promise<ExtractDetail> {
+  const [row] = await fx.loadDeps.analytics.query<{ detail: ExtractDetail }>(
     `SELECT detail FROM etl_meta.stage_results WHERE run_id = $1 AND table_name = $2 AND stage = 'extract'`,
     [runId, TABLE],
   );
@@ -73,14 +79,14 @@ describe('run --reconcile on a table routed to Fargate', () => {
   it('reaches the Fargate task, which runs the full comparison and repairs an unstamped edit', async () => {
     await run({ runId: 'fr-first' });
     const [[key]] = (await fx.admin.queryArrays(
-      `SELECT MIN(SecurityLogNum) FROM ${quoteMysql(fx.names.source)}.${quoteMysql(TABLE)}`,
+      `SELECT MAX(SecurityLogNum) - 10 FROM ${quoteMysql(fx.names.source)}.${quoteMysql(TABLE)}`,
     )) as [[number]];
     await fx.admin.execute(
       `UPDATE ${quoteMysql(fx.names.source)}.${quoteMysql(TABLE)} SET LogText = 'edited in place' WHERE SecurityLogNum = ?`,
       [key],
     );
 
-    // An ordinary night: the append pass does not see the edit.
+    // An ordinary night: the append pass does not see the edit, nor the first rolling slice.
     const plain = await run({ runId: 'fr-plain' });
     expect(plain.map((t) => t.state)).toEqual([
       'FargateExtract',
@@ -90,6 +96,7 @@ describe('run --reconcile on a table routed to Fargate', () => {
     expect(await extractDetail('fr-plain')).toMatchObject({
       strategy: 'append',
       reconciled: false,
+      verification: { compared: 'rolling' },
     });
     expect(await replicaText(key)).not.toBe('edited in place');
 
