@@ -85,8 +85,8 @@ export function describeDifferences(differences: NightDifferences): string {
 
 /**
  * How the last run's extract compared each table, from `etl_meta.stage_results` (the extract's
- * `detail`): tables per strategy, with or without a full comparison (reconcile), and why a
- * table was copied in full.
+ * `detail`): tables per strategy and per comparison (whole, rolling, none: not written since
+ * verified), and which were copied in full.
  */
 export async function extractComparisons(
   config: PipelineConfig,
@@ -107,7 +107,7 @@ export async function extractComparisons(
     for (const { detail } of rows) {
       const kind = [
         String(detail.strategy ?? 'unknown'),
-        detail.reconciled ? 'full comparison' : null,
+        `compared ${(detail.verification as { compared?: string } | undefined)?.compared ?? '?'}`,
         detail.fullRefreshReason ? 'full copy' : null,
       ]
         .filter(Boolean)

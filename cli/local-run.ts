@@ -17,6 +17,7 @@ import { createLocalLogger } from '../core/logging/local-logger';
 import { silentLogger } from '../core/logging/logger';
 import { ensureRunHistory } from '../core/pipeline/run-history';
 import { holdLocalRunLock } from '../core/pipeline/run-lock';
+import { staleBoundNights } from '../core/pipeline/verification-budget';
 import { createPlanHandler } from '../core/runtime';
 import { type LocalRunOptions, type LocalRunResult, runLocally } from '../infra/local/local-runner';
 import { describeError, EXIT, exitCodeFor, exitCodeForErrorName } from './exit-codes';
@@ -186,6 +187,13 @@ async function validatePlan(
   }
 }
 
+/** `; compared 500,000 rows a night, whole every 10 nights` for a table over the size threshold. */
+function rollingNote(t: PlannedTable): string {
+  if (t.compareRows === 0) return '';
+  const nights = staleBoundNights(t.estimatedRows ?? 0, t.compareRows);
+  return `; compared ${t.compareRows.toLocaleString('en-US')} rows a night, whole every ${nights} nights`;
+}
+
 export function printPlan(plan: RunPlan, out: (line: string) => void): void {
   const groups = plan.tables.filter(isGroup);
   out(
@@ -196,7 +204,7 @@ export function printPlan(plan: RunPlan, out: (line: string) => void): void {
   );
   const line = (t: PlannedTable, indent: string) =>
     out(
-      `${indent}${String(t.priority ?? '').padEnd(9 - indent.length)}${t.table.padEnd(28)}${(t.estimatedRows ?? 0).toLocaleString('en-US').padStart(11)}  ${t.runner.padEnd(8)}${(t.mode === 'full' ? 'full (--force)' : 'incremental').padEnd(12)}${t.strategy} (${t.strategyReason})`,
+      `${indent}${String(t.priority ?? '').padEnd(9 - indent.length)}${t.table.padEnd(28)}${(t.estimatedRows ?? 0).toLocaleString('en-US').padStart(11)}  ${t.runner.padEnd(8)}${(t.mode === 'full' ? 'full (--force)' : 'incremental').padEnd(12)}${t.strategy} (${t.strategyReason})${rollingNote(t)}`,
     );
   for (const item of plan.tables) {
     if (!isGroup(item)) {

@@ -31,7 +31,7 @@ const VERIFICATION_DEFAULTS = {
   budget_seconds: 30,
   full_compare_max_rows: 200_000,
   compare_rows_per_second: 200_000,
-  clock_tolerance_seconds: 120,
+  clock_tolerance_seconds: 60,
 };
 const VerificationSchema = z.strictObject({
   /** Seconds a night spends comparing the tables over `full_compare_max_rows` (shared equally). */

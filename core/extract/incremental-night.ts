@@ -90,7 +90,7 @@ export async function incrementalNight(
   const passes: StrategyOutcome[] = [];
   const clock: string[] = [];
   if (stepBack > 0) clock.push(`source clock stepped back ${stepBack} s`);
-  const hasPass = options.strategy === 'timestamp' || options.strategy === 'append';
+  const hasPass = EXTRACT_STRATEGIES[options.strategy].nightlyPass;
   // A whole comparison sees every change the pass would: the pass is then skipped.
   if (hasPass && decision.kind !== 'whole' && sinceLastRun.written !== 'no') {
     let windowStart: string | undefined;

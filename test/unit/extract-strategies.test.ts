@@ -27,11 +27,11 @@ describe('the extract strategy registry', () => {
     expect(Object.keys(EXTRACT_STRATEGIES).sort()).toEqual([...StrategySchema.options].sort());
   });
 
-  it('counts only the full comparison as a reconcile', () => {
-    const counting = Object.entries(EXTRACT_STRATEGIES)
-      .filter(([, s]) => s.countsAsReconcile)
+  it('runs the passes of timestamp and append tables before the night’s comparison, no other', () => {
+    const passing = Object.entries(EXTRACT_STRATEGIES)
+      .filter(([, s]) => s.nightlyPass)
       .map(([name]) => name);
-    expect(counting).toEqual(['reconcile']);
+    expect(passing.sort()).toEqual(['append', 'timestamp']);
   });
 
   it('chooses what a table requires, then tables.yml, then the first strategy that applies', () => {

@@ -9,7 +9,7 @@ import type { ExtractStrategy } from './strategy';
 export const appendStrategy: ExtractStrategy = {
   choose: (table) => (APPEND_ONLY_TABLES.includes(table.name) ? 'append-only log table' : null),
   canRun: (table) => keyColumn(table) !== null,
-  countsAsReconcile: false,
+  nightlyPass: true,
   run: async (context) => {
     const key = keyColumn(context.table) as string;
     const [row] = await context.replica.queryArrays(

@@ -11,7 +11,7 @@ export const fullStrategy: ExtractStrategy = {
     table.primaryKey.length === 0 ? 'no primary key: copied whole every run' : null,
   choose: () => null,
   canRun: () => true,
-  countsAsReconcile: false,
+  nightlyPass: false,
   run: async (context) => {
     const copied = await copyFull({
       source: context.source,

@@ -4,15 +4,14 @@ import { reconcileTable } from '../reconcile';
 import type { ExtractStrategy, StrategyContext, StrategyOutcome } from './strategy';
 
 /**
- * The full comparison: per key range, count and checksum on both sides; rows diffed only where
- * they differ. Finds inserts, updates that left the change column alone, and deletes. It is the
- * strategy of tables without a change column, and runs for the others every
- * `reconcile_every_runs` runs (or with `run --reconcile`).
+ * Tables without a change column: no pass of their own. The night's comparison
+ * (`incremental-night.ts`: per key range, fingerprints on both sides, rows diffed only where they
+ * differ) finds their inserts, updates and deletes; `run` is that comparison over the whole table.
  */
 export const reconcileStrategy: ExtractStrategy = {
   choose: () => 'no change column: checksum reconcile',
   canRun: (table) => keyColumn(table) !== null,
-  countsAsReconcile: true,
+  nightlyPass: false,
   run: (context) => compareAndRepair(context, { keysOnly: false }),
 };
 

@@ -46,7 +46,11 @@ export interface ExtractStrategy {
   choose(table: DiscoveredTable, override: TableOverride): string | null;
   /** Whether it can run on this table; when it cannot, the table is reconciled or copied whole. */
   canRun(table: DiscoveredTable): boolean;
-  /** Whether its pass is the full comparison that the reconcile cadence counts. */
-  countsAsReconcile: boolean;
+  /**
+   * Whether its pass runs on an incremental night before the night's comparison (skipped when the
+   * table is compared whole, which sees everything the pass would). False: the comparison alone
+   * finds the table's changes (`reconcile`), or it never runs incrementally (`full`).
+   */
+  nightlyPass: boolean;
   run(context: StrategyContext): Promise<StrategyOutcome>;
 }

@@ -15,7 +15,7 @@ export const timestampStrategy: ExtractStrategy = {
     return table.changeColumn ? `change column ${table.changeColumn}` : null;
   },
   canRun: (table) => keyColumn(table) !== null && table.changeColumn !== null,
-  countsAsReconcile: false,
+  nightlyPass: true,
   run: (context) => {
     const since =
       context.windowStart !== undefined ? context.windowStart : (context.state?.watermark ?? null);
