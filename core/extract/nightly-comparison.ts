@@ -1,8 +1,7 @@
-import { inTransaction } from '../db/transactions';
-import { reconcileTable } from './reconcile';
 import type { Clocks } from './source-clock';
 import type { Written } from './source-writes';
 import type { StrategyContext, StrategyOutcome } from './strategies';
+import { compareAndRepair } from './strategies/reconcile';
 import type { VerifyState } from './verify-state';
 
 /**
@@ -75,17 +74,8 @@ export async function runComparison(
     rangesDiffering: 0,
   };
   if (decision.kind === 'none') return { ...empty, state: kept };
-  const compare = (extra: { keysOnly: boolean; startAfter?: string | null; maxRows?: number }) =>
-    reconcileTable({
-      source: context.source,
-      replica: context.replica,
-      table: context.table,
-      target: context.table.name,
-      rowsPerRange: context.batchSize * 10,
-      log: { runId: context.runId },
-      transaction: (work) => inTransaction(context.replica, work),
-      ...extra,
-    });
+  const compare = (options: { keysOnly: boolean; startAfter?: string | null; maxRows?: number }) =>
+    compareAndRepair(context, options);
   const verifiedNow = await replicaNow(context);
   if (decision.kind === 'whole') {
     const outcome = await compare({ keysOnly: false });

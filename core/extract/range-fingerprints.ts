@@ -137,6 +137,8 @@ export async function keySpan(
 /** The keys and hashes of each side in the parts of a range that differ. */
 export interface RangeComparison {
   differs: boolean;
+  /** Source rows in the range (from the first statement's bucket counts). */
+  sourceRows: number;
   source: Map<string, string>;
   replica: Map<string, string>;
   /** Bucket statements per side spent narrowing the range down. */
@@ -156,6 +158,7 @@ export async function compareRange(
 ): Promise<RangeComparison> {
   const out: RangeComparison = {
     differs: false,
+    sourceRows: -1,
     source: new Map(),
     replica: new Map(),
     bisections: 0,
@@ -173,6 +176,7 @@ export async function compareRange(
     const [a, b] = await onBoth(sides, (side) =>
       bucketFingerprints(side, query, { low, high, width }),
     );
+    if (out.sourceRows < 0) out.sourceRows = [...a.values()].reduce((n, x) => n + x.rows, 0);
     for (const bucket of new Set([...a.keys(), ...b.keys()])) {
       const x = a.get(bucket);
       const y = b.get(bucket);

@@ -10,6 +10,7 @@ import {
   type KeyRange,
   keySpan,
   onBoth,
+  type RangeComparison,
   type RangeSide,
   rangeFingerprint,
   rangeHashes,
@@ -84,10 +85,10 @@ export async function reconcileTable(options: {
   const startAfter = options.startAfter ?? null;
   for await (const range of keyRanges(source, table.name, key, rowsPerRange, startAfter)) {
     outcome.rangesCompared++;
-    outcome.rowsCompared += rowsPerRange;
     const diff = await compareKeyRange(sides, query, range, span, options.dryRun ?? false);
+    outcome.rowsCompared += diff.sourceRows;
     outcome.lastKey = range.upTo;
-    if (diff) {
+    if (diff.differs) {
       outcome.rangesDiffering++;
       if (!options.dryRun) await repair(options, diff, outcome);
     }
@@ -96,28 +97,30 @@ export async function reconcileTable(options: {
   return outcome;
 }
 
-/** The keys and hashes of each side where a range differs (null: it does not). */
+/** Whether a range differs, its source rows, and the keys and hashes of each side where it does. */
 async function compareKeyRange(
   sides: readonly [RangeSide, RangeSide],
   query: FingerprintQuery,
   range: KeyRange,
   span: { low: bigint; high: bigint } | null,
   dryRun: boolean,
-): Promise<{ source: Map<string, string>; replica: Map<string, string> } | null> {
+): Promise<Pick<RangeComparison, 'differs' | 'sourceRows' | 'source' | 'replica'>> {
+  const same = { differs: false, sourceRows: 0, source: new Map(), replica: new Map() };
   if (span) {
     const low = range.after === null ? span.low : BigInt(range.after) + 1n;
     const high = range.upTo === null ? span.high : BigInt(range.upTo);
-    if (low > high) return null;
+    if (low > high) return same;
     const compared = await compareRange(sides, query, { low, high }, { firstLevelOnly: dryRun });
-    return compared.differs ? compared : null;
+    return { ...compared, sourceRows: Math.max(0, compared.sourceRows) };
   }
   const [a, b] = await onBoth(sides, (side) => rangeFingerprint(side, query, range));
-  if (a === b) return null;
-  if (dryRun) return { source: new Map(), replica: new Map() };
+  const sourceRows = Number(a.split(':')[0]);
+  if (a === b) return { ...same, sourceRows };
+  if (dryRun) return { ...same, differs: true, sourceRows };
   const [sourceHashes, replicaHashes] = await onBoth(sides, (side) =>
     rangeHashes(side, query, range),
   );
-  return { source: sourceHashes, replica: replicaHashes };
+  return { differs: true, sourceRows, source: sourceHashes, replica: replicaHashes };
 }
 
 /** Reads the differing rows from the source and writes them (and the deletes) to the replica. */

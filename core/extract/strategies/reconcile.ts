@@ -1,7 +1,7 @@
 import { inTransaction } from '../../db/transactions';
 import { keyColumn } from '../../discovery/discover-schema';
-import { reconcileTable } from '../reconcile';
-import type { ExtractStrategy, StrategyContext, StrategyOutcome } from './strategy';
+import { type ReconcileOutcome, reconcileTable } from '../reconcile';
+import type { ExtractStrategy, StrategyContext } from './strategy';
 
 /**
  * Tables without a change column: no pass of their own. The night's comparison
@@ -17,13 +17,14 @@ export const reconcileStrategy: ExtractStrategy = {
 
 /**
  * Compares and repairs the replica table; with `keysOnly`, only the key sets (read from the
- * primary-key index: finds deletes and unstamped inserts at a fraction of the cost).
+ * primary-key index: finds deletes and unstamped inserts at a fraction of the cost); from
+ * `startAfter` for at most `maxRows` rows when given (a rolling slice).
  */
-export async function compareAndRepair(
+export function compareAndRepair(
   context: StrategyContext,
-  options: { keysOnly: boolean },
-): Promise<StrategyOutcome> {
-  const outcome = await reconcileTable({
+  options: { keysOnly: boolean; startAfter?: string | null; maxRows?: number },
+): Promise<ReconcileOutcome> {
+  return reconcileTable({
     source: context.source,
     replica: context.replica,
     table: context.table,
@@ -31,12 +32,6 @@ export async function compareAndRepair(
     rowsPerRange: context.batchSize * 10,
     log: { runId: context.runId },
     transaction: (work) => inTransaction(context.replica, work),
-    keysOnly: options.keysOnly,
+    ...options,
   });
-  return {
-    inserted: outcome.inserted,
-    updated: outcome.updated,
-    deleted: outcome.deleted,
-    bytes: outcome.bytes,
-  };
 }
