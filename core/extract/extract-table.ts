@@ -30,6 +30,7 @@ import {
   type StrategyOutcome,
 } from './strategies';
 import { compareAndRepair } from './strategies/reconcile';
+import { unwrittenSinceVerified } from './unwritten-table';
 import { ensureVerifyState, readVerifyState, writeVerifyState } from './verify-state';
 
 export interface ExtractDeps {
@@ -91,15 +92,6 @@ export async function extractTable(deps: ExtractDeps, input: ExtractInput): Prom
     stage: 'extract',
     where: 'source',
   });
-  // OpenDental's own non-strict mode: zero dates and explicit key 0 are stored as they are.
-  await replica.execute('SET SESSION sql_mode = ?, foreign_key_checks = 0', [REPLICA_SQL_MODE]);
-  await ensureReplicaChangeLog(replica);
-  await ensureExtractState(replica);
-  const [replicaTable] = (await discoverSchema(replica, deps.replicaDatabase, [input.table]))
-    .tables;
-  const showCreate = await showCreateTable(source, input.table);
-  const schema = planSchemaSync(sourceTable, replicaTable, showCreate);
-  const state = await readState(replica, input.table);
   const table: DiscoveredTable = {
     ...sourceTable,
     changeColumn: input.changeColumn === undefined ? sourceTable.changeColumn : input.changeColumn,
@@ -108,15 +100,51 @@ export async function extractTable(deps: ExtractDeps, input: ExtractInput): Prom
     input.strategy ??
     chooseStrategy(table, { change_column: input.changeColumn ?? undefined }).strategy;
   const strategy = runnableStrategy(table, wanted);
+  // OpenDental's own non-strict mode: zero dates and explicit key 0 are stored as they are.
+  await replica.execute('SET SESSION sql_mode = ?, foreign_key_checks = 0', [REPLICA_SQL_MODE]);
+  await ensureReplicaChangeLog(replica);
+  await ensureExtractState(replica);
+  await ensureVerifyState(replica);
+  const state = await readState(replica, input.table);
+  const previous = await readVerifyState(replica, input.table);
+  const clocks = await readClocks(source, replica);
+  const unwritten = unwrittenSinceVerified({
+    table: sourceTable,
+    input,
+    state,
+    previous,
+    clocks,
+    settings: deps.settings,
+  });
+  if (unwritten && state) {
+    const result: ExtractResult = {
+      table: input.table,
+      strategy,
+      fullRefreshReason: null,
+      schemaChange: { action: 'none', detail: null },
+      reconciled: false,
+      rowsInserted: 0,
+      rowsUpdated: 0,
+      rowsDeleted: 0,
+      sourceRows: await countRows(source, input.table),
+      bytes: 0,
+      durationMs: Date.now() - started,
+      watermark: state.watermark,
+      verification: unwritten,
+    };
+    log.info('extracted', { strategy: result.strategy, compared: 'none', ms: result.durationMs });
+    return result;
+  }
+  const [replicaTable] = (await discoverSchema(replica, deps.replicaDatabase, [input.table]))
+    .tables;
+  const showCreate = await showCreateTable(source, input.table);
+  const schema = planSchemaSync(sourceTable, replicaTable, showCreate);
   const fullRefreshReason = whyFullCopy({ mode: input.mode, schema, state, strategy, table });
   const schemaDetail = 'reason' in schema ? schema.reason : null;
   if (schema.action !== 'none')
     log.info('schema check', { action: schema.action, detail: schemaDetail });
 
-  await ensureVerifyState(replica);
-  const clocks = await readClocks(source, replica);
   const watermark = clocks.sourceNow;
-  const previous = await readVerifyState(replica, table.name);
   const context: StrategyContext = {
     source,
     replica,

@@ -5,7 +5,7 @@ import type { ExtractState } from './extract-state';
 import { type ComparisonKind, decideComparison, runComparison } from './nightly-comparison';
 import type { SchemaPlan } from './schema-sync';
 import { type Clocks, sourceClockStepBack, textEpoch, widenedSince } from './source-clock';
-import { writtenSince } from './source-writes';
+import { type Written, writtenSince } from './source-writes';
 import { EXTRACT_STRATEGIES, type StrategyContext, type StrategyOutcome } from './strategies';
 import type { VerifyState } from './verify-state';
 
@@ -36,6 +36,37 @@ export interface NightOutcome {
 export interface NightSettings {
   reconcileEveryRuns: number;
   verification: VerificationSettings;
+}
+
+/**
+ * What the clocks and `UPDATE_TIME` say about a table: how far the source clock stepped back
+ * since its last extract (0: not beyond the tolerance), and whether the source wrote it since it
+ * was last verified and since its last run.
+ */
+export function judgeWrites(
+  table: Pick<StrategyContext['table'], 'engine' | 'updateTime'>,
+  facts: {
+    state: ExtractState | null;
+    previous: VerifyState | null;
+    clocks: Clocks;
+    toleranceSeconds: number;
+  },
+): { stepBack: number; sinceVerified: Written; sinceLastRun: Written } {
+  const { previous, clocks, toleranceSeconds } = facts;
+  const stepBack = sourceClockStepBack(
+    previous && {
+      sourceEpoch: previous.last_source_epoch,
+      replicaEpoch: previous.last_replica_epoch,
+    },
+    clocks,
+    toleranceSeconds,
+  );
+  const context = { sourceNow: clocks.sourceNow, clockSteppedBack: stepBack > 0, toleranceSeconds };
+  return {
+    stepBack,
+    sinceVerified: writtenSince(table, previous?.verified_through ?? null, context),
+    sinceLastRun: writtenSince(table, facts.state?.watermark ?? null, context),
+  };
 }
 
 /** Why the whole table must be compared tonight whatever its size (null: nothing forces it). */
@@ -71,21 +102,12 @@ export async function incrementalNight(
 ): Promise<NightOutcome> {
   const { previous, clocks, compareRows, forced } = options;
   const tolerance = options.settings.verification.clock_tolerance_seconds;
-  const stepBack = sourceClockStepBack(
-    previous && {
-      sourceEpoch: previous.last_source_epoch,
-      replicaEpoch: previous.last_replica_epoch,
-    },
+  const { stepBack, sinceVerified, sinceLastRun } = judgeWrites(context.table, {
+    state: context.state,
+    previous,
     clocks,
-    tolerance,
-  );
-  const facts = {
-    sourceNow: clocks.sourceNow,
-    clockSteppedBack: stepBack > 0,
     toleranceSeconds: tolerance,
-  };
-  const sinceVerified = writtenSince(context.table, previous?.verified_through ?? null, facts);
-  const sinceLastRun = writtenSince(context.table, context.state?.watermark ?? null, facts);
+  });
   let decision = decideComparison({ forced, futureStamp: false, sinceVerified, compareRows });
   const passes: StrategyOutcome[] = [];
   const clock: string[] = [];

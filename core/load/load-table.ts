@@ -92,7 +92,18 @@ export async function loadTable(deps: LoadDeps, input: LoadInput): Promise<LoadR
     LoadResult,
     'table' | 'mode' | 'fullLoadReason' | 'schemaChange' | 'durationMs' | 'cursor'
   >;
-  if (fullLoadReason) {
+  // Nothing logged since the last load, no schema change: raw is as the last load validated it.
+  const nothingNew = !fullLoadReason && schema.action === 'none' && window.head === window.cursor;
+  if (nothingNew) {
+    outcome = {
+      rowsCopied: 0,
+      rowsUpserted: 0,
+      rowsDeleted: 0,
+      changes: 0,
+      bytes: 0,
+      conversions: { zeroDateToNull: 0, nulStripped: 0 },
+    };
+  } else if (fullLoadReason) {
     log.info('full load', { reason: fullLoadReason });
     const copied = await loadFull(pg, {
       ...target,
@@ -118,8 +129,10 @@ export async function loadTable(deps: LoadDeps, input: LoadInput): Promise<LoadR
     });
   }
 
-  await checkAgainstReplica(deps, table, name, columns);
-  await changeLog.prune(table.name, window.head);
+  if (!nothingNew) {
+    await checkAgainstReplica(deps, table, name, columns);
+    await changeLog.prune(table.name, window.head);
+  }
   const result: LoadResult = {
     table: table.name,
     mode: fullLoadReason ? 'full' : 'incremental',

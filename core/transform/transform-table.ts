@@ -81,7 +81,11 @@ export async function transformTable(
     writeTransformCursor(pg, meta, { table, cursor: window.head, runId: input.runId });
 
   let counts: { rowsWritten: number; rowsUpserted: number; rowsDeleted: number; changes: number };
-  if (fullReason) {
+  // Nothing new in raw's change log: public is as the last transform validated it.
+  const nothingNew = !fullReason && window.head === window.cursor;
+  if (nothingNew) {
+    counts = { rowsWritten: 0, rowsUpserted: 0, rowsDeleted: 0, changes: 0 };
+  } else if (fullReason) {
     log.info('full transform', { reason: fullReason });
     const rowsWritten = await buildPublicTable(pg, {
       schemas: deps.schemas,
@@ -105,12 +109,14 @@ export async function transformTable(
     });
   }
 
-  const [rows] = await pg.query<{ r: string; p: string }>(
-    `SELECT (SELECT count(*) FROM ${quotePg(raw)}.${quotePg(table)})::text AS r, (SELECT count(*) FROM ${quotePg(pub)}.${quotePg(table)})::text AS p`,
-  );
-  if (rows?.r !== rows?.p)
-    throw new ValidationError(`public has ${rows?.p} rows, raw ${rows?.r}`, context);
-  await changeLog.prune(table, window.head);
+  if (!nothingNew) {
+    const [rows] = await pg.query<{ r: string; p: string }>(
+      `SELECT (SELECT count(*) FROM ${quotePg(raw)}.${quotePg(table)})::text AS r, (SELECT count(*) FROM ${quotePg(pub)}.${quotePg(table)})::text AS p`,
+    );
+    if (rows?.r !== rows?.p)
+      throw new ValidationError(`public has ${rows?.p} rows, raw ${rows?.r}`, context);
+    await changeLog.prune(table, window.head);
+  }
   const result: TransformResult = {
     table,
     mode: fullReason ? 'full' : 'incremental',

@@ -37,7 +37,7 @@ describe('etl-pipeline run (the real binary, local target)', () => {
     expect(json.code).toBe(0);
     const status = JSON.parse(json.out) as {
       runs: { status: string; tablesTotal: number }[];
-      latest: { table: string; stage: string; status: string }[];
+      latest: { table: string; stage: string; status: string; compared?: string | null }[];
     };
     expect(status.runs[0]).toMatchObject({ status: 'succeeded', tablesTotal: 2 });
     expect(status.latest.map((s) => `${s.table}:${s.stage}:${s.status}`)).toEqual([
@@ -48,9 +48,15 @@ describe('etl-pipeline run (the real binary, local target)', () => {
       'patient:load:succeeded',
       'patient:transform:succeeded',
     ]);
+    // A first run copies each table whole: compared whole, fully verified, bound of one night.
+    expect(status.latest.filter((s) => s.stage === 'extract').map((s) => s.compared)).toEqual([
+      'whole',
+      'whole',
+    ]);
     const table = await cli('status', '--config', join(dir, 'pipeline.yml'));
     expect(table.out).toMatch(/Latest run: run-/);
     expect(table.out).toMatch(/patient\s+│ succeeded/);
+    expect(table.out).toMatch(/whole; \d{4}-\d\d-\d\d \d\d:\d\d:\d\d; 1 night/);
   });
 
   it('config show prints the effective configuration with passwords masked', async () => {
@@ -116,5 +122,7 @@ describe('etl-pipeline run (the real binary, local target)', () => {
     const report = JSON.parse(differs.out) as { table: string; ok: boolean; checksum: string }[];
     expect(report.filter((r) => !r.ok).map((r) => r.table)).toEqual(['definition']);
     expect(report.every((r) => r.checksum === 'equal')).toBe(true);
+    for (const r of report as unknown as { lastFullyVerified: string; staleBoundNights: number }[])
+      expect(r).toMatchObject({ lastFullyVerified: expect.any(String), staleBoundNights: 1 });
   });
 });

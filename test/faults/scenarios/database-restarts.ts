@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { quoteMysql } from '../../../core/db/identifiers';
 import { openMysql } from '../../../core/db/mysql-adapter';
+import { openPg } from '../../../core/db/pg-adapter';
 import type { FaultBench } from '../fault-bench';
 import { replicaBusyWith, waitFor } from '../probes';
 import { expectSurvivesRestart } from '../run-expectations';
@@ -54,5 +55,39 @@ export async function holdReplicaLockPastTimeout(bench: FaultBench): Promise<voi
     await bench.admin.execute(`SET GLOBAL innodb_lock_wait_timeout = ${Number(previous?.[0])}`);
     await holder.close();
   }
+  expect(await bench.differences()).toEqual([]);
+}
+
+/**
+ * InnoDB keeps `UPDATE_TIME` in memory only: after a source restart it is NULL, which must read as
+ * "compare", never as "unwritten". A definition row is edited in place on an InnoDB source table,
+ * the source restarts, and the next night compares the table and repairs the edit.
+ */
+export async function compareInnodbTableAfterSourceRestart(bench: FaultBench): Promise<void> {
+  const table = `${quoteMysql(bench.names.source)}.${quoteMysql('definition')}`;
+  await bench.admin.execute(`ALTER TABLE ${table} ENGINE=InnoDB`);
+  const first = await bench.run({ tables: ['definition'] });
+  expect(first.status, `${first.error}: ${first.cause}`).toBe('succeeded');
+  await bench.admin.execute(
+    `UPDATE ${table} SET ItemName = CONCAT(ItemName, ' (restart)') WHERE DefNum = (SELECT MIN(DefNum) FROM (SELECT DefNum FROM ${table}) AS d)`,
+  );
+  await restartMariadb(bench);
+  const [updated] = await bench.admin.queryArrays(
+    'SELECT UPDATE_TIME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [bench.names.source, 'definition'],
+  );
+  expect(updated?.[0]).toBeNull();
+  const night = await bench.run({ tables: ['definition'] });
+  expect(night.status, `${night.error}: ${night.cause}`).toBe('succeeded');
+  const analytics = await openPg(bench.config.pipeline.connections.analytics, { label: 'check' });
+  const [row] = await analytics
+    .query<{ detail: { verification: { compared: string; reason: string } } }>(
+      `SELECT detail FROM etl_meta.stage_results WHERE table_name = 'definition' AND stage = 'extract' ORDER BY recorded_at DESC LIMIT 1`,
+    )
+    .finally(() => analytics.close());
+  expect(row?.detail.verification).toMatchObject({
+    compared: 'whole',
+    reason: 'UPDATE_TIME unknown (InnoDB: not kept across a restart)',
+  });
   expect(await bench.differences()).toEqual([]);
 }
