@@ -16,6 +16,8 @@ import { fingerprintSelect, keyHashExpression } from './checksum-sql';
 export const FANOUT = 32;
 /** A differing bucket of at most this many rows ships its keys and hashes instead of splitting. */
 export const LEAF_ROWS = 512;
+/** More differing buckets than this in one step: the changes are dense, the range is shipped whole. */
+export const DENSE_BUCKETS = FANOUT / 4;
 
 /** A key range: `after < key <= upTo` (null: open on that side). */
 export interface KeyRange {
@@ -186,12 +188,17 @@ export async function compareRange(
       bucketFingerprints(side, query, { low, high, width }),
     );
     if (out.sourceRows < 0) out.sourceRows = [...a.values()].reduce((n, x) => n + x.rows, 0);
-    for (const bucket of new Set([...a.keys(), ...b.keys()])) {
+    const differing = [...new Set([...a.keys(), ...b.keys()])].filter(
+      (bucket) => a.get(bucket)?.text !== b.get(bucket)?.text,
+    );
+    if (differing.length === 0) return;
+    out.differs = true;
+    if (options.firstLevelOnly) return;
+    // Changes spread over most buckets: one statement per side for the range beats one per bucket.
+    if (differing.length > DENSE_BUCKETS) return ship(low, high);
+    for (const bucket of differing) {
       const x = a.get(bucket);
       const y = b.get(bucket);
-      if (x?.text === y?.text) continue;
-      out.differs = true;
-      if (options.firstLevelOnly) return;
       const bucketLow = low + BigInt(bucket) * width;
       const bucketHigh = bucketLow + width - 1n < high ? bucketLow + width - 1n : high;
       if (width === 1n || Math.max(x?.rows ?? 0, y?.rows ?? 0) <= LEAF_ROWS)

@@ -6,6 +6,7 @@ import { keyColumn } from '../discovery/discover-schema';
 import {
   bisectable,
   compareRange,
+  DENSE_BUCKETS,
   type FingerprintQuery,
   type KeyRange,
   keySpan,
@@ -83,15 +84,25 @@ export async function reconcileTable(options: {
   const rowsPerRange = Math.max(1, Math.min(options.rowsPerRange, options.maxRows ?? Infinity));
   const span = bisectable(query) ? await keySpan(sides, key) : null;
   const startAfter = options.startAfter ?? null;
+  // Changes spread over a whole range (a day's edits in a busy table) make bucket fingerprints
+  // cost a second pass: after such a range the next ones ship keys and hashes at once, until a
+  // range shows few changes again.
+  let shipAtOnce = false;
   for await (const range of keyRanges(source, table.name, key, rowsPerRange, startAfter)) {
     outcome.rangesCompared++;
-    const diff = await compareKeyRange(sides, query, range, span, options.dryRun ?? false);
+    const diff =
+      shipAtOnce && !options.dryRun
+        ? await shipKeyRange(sides, query, range)
+        : await compareKeyRange(sides, query, range, span, options.dryRun ?? false);
     outcome.rowsCompared += diff.sourceRows;
     outcome.lastKey = range.upTo;
     if (diff.differs) {
       outcome.rangesDiffering++;
-      if (!options.dryRun) await repair(options, diff, outcome);
-    }
+      if (!options.dryRun) {
+        const changed = await repair(options, diff, outcome);
+        shipAtOnce = changed > DENSE_BUCKETS;
+      }
+    } else shipAtOnce = false;
     if (options.maxRows !== undefined && outcome.rowsCompared >= options.maxRows) break;
   }
   return outcome;
@@ -123,12 +134,27 @@ async function compareKeyRange(
   return { differs: true, sourceRows, source: sourceHashes, replica: replicaHashes };
 }
 
-/** Reads the differing rows from the source and writes them (and the deletes) to the replica. */
+/** Every key and hash of a range from both sides, in one statement each. */
+async function shipKeyRange(
+  sides: readonly [RangeSide, RangeSide],
+  query: FingerprintQuery,
+  range: KeyRange,
+): Promise<Pick<RangeComparison, 'differs' | 'sourceRows' | 'source' | 'replica'>> {
+  const [source, replica] = await onBoth(sides, (side) => rangeHashes(side, query, range));
+  let differs = source.size !== replica.size;
+  for (const [k, h] of source) if (!differs && replica.get(k) !== h) differs = true;
+  return { differs, sourceRows: source.size, source, replica };
+}
+
+/**
+ * Reads the differing rows from the source and writes them (and the deletes) to the replica;
+ * returns how many keys differed.
+ */
 async function repair(
   options: Parameters<typeof reconcileTable>[0],
   diff: { source: Map<string, string>; replica: Map<string, string> },
   outcome: ReconcileOutcome,
-): Promise<void> {
+): Promise<number> {
   const { source, replica, table, target } = options;
   const toInsert: string[] = [];
   const toUpdate: string[] = [];
@@ -146,6 +172,7 @@ async function repair(
   outcome.inserted += toInsert.length;
   outcome.updated += toUpdate.length;
   outcome.deleted += toDelete.length;
+  return toInsert.length + toUpdate.length + toDelete.length;
 }
 
 /**
