@@ -28,13 +28,16 @@ const stage = (timeoutMinutes: number) =>
  * rolling key ranges within a nightly budget.
  */
 const VERIFICATION_DEFAULTS = {
-  budget_seconds: 30,
+  budget_seconds: 20,
   full_compare_max_rows: 200_000,
-  compare_rows_per_second: 200_000,
+  compare_rows_per_second: 50_000,
   clock_tolerance_seconds: 60,
 };
 const VerificationSchema = z.strictObject({
-  /** Seconds a night spends comparing the tables over `full_compare_max_rows` (shared equally). */
+  /**
+   * Seconds of comparison a night gives the tables over `full_compare_max_rows`, shared by size:
+   * each is covered whole every ⌈their rows / (budget × rate)⌉ nights.
+   */
   budget_seconds: int(0, 24 * 3600).default(VERIFICATION_DEFAULTS.budget_seconds),
   /** Tables with at most this many rows are compared whole on every night they changed. */
   full_compare_max_rows: int(0, 2_000_000_000).default(VERIFICATION_DEFAULTS.full_compare_max_rows),

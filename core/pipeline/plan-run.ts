@@ -36,6 +36,9 @@ export function rejectParallelAboveLimit(config: PipelineConfig, input: RunInput
   );
 }
 
+/** The least a table over the size threshold compares a night, whatever the budget. */
+const MINIMUM_ROLLING_ROWS = 10_000;
+
 /**
  * The Plan step: names and `parallel` checked before anything runs (not identifiers → rejected
  * outright; unknown → rejected with close matches; `parallel` above the deployment's limit →
@@ -72,11 +75,7 @@ export async function planRun(
     (p) => requested.length === 0 || requested.includes(p.table),
   );
   const dryRun = input.dryRun ?? false;
-  const shares = rollingShares(
-    plans,
-    config.stages.extract.verification,
-    config.general.batch_size * 10,
-  );
+  const shares = rollingShares(plans, config.stages.extract.verification, MINIMUM_ROLLING_ROWS);
   const candidates = plans.map((p) => ({
     estimatedRows: p.estimatedRows,
     item: {

@@ -129,7 +129,7 @@ describe('what a night compares', () => {
 describe('the nightly budget', () => {
   const settings = PipelineConfigSchema.parse({}).stages.extract.verification;
 
-  it('shares budget × rate equally among the tables over the threshold, never below one range', () => {
+  it('shares budget × rate by size, so every large table has the same bound, never below a floor', () => {
     const tables = [
       { table: 'small', estimatedRows: 1000, strategy: 'timestamp' as const },
       { table: 'big', estimatedRows: 5_000_000, strategy: 'append' as const },
@@ -139,16 +139,17 @@ describe('the nightly budget', () => {
     const shares = rollingShares(
       tables,
       { ...settings, budget_seconds: 10, compare_rows_per_second: 100_000 },
-      50_000,
+      10_000,
     );
+    // 14 M rows over the threshold, 1 M rows a night: 14 nights for each.
     expect([...shares]).toEqual([
-      ['big', 500_000],
-      ['bigger', 500_000],
+      ['big', 357_143],
+      ['bigger', 642_858],
     ]);
-    expect(staleBoundNights(5_000_000, 500_000)).toBe(10);
-    expect(staleBoundNights(9_000_000, 500_000)).toBe(18);
+    expect(staleBoundNights(5_000_000, 357_143)).toBe(14);
+    expect(staleBoundNights(9_000_000, 642_858)).toBe(14);
     expect(staleBoundNights(1000, 0)).toBe(1);
-    const starved = rollingShares(tables, { ...settings, budget_seconds: 0 }, 50_000);
-    expect(starved.get('big')).toBe(50_000);
+    const starved = rollingShares(tables, { ...settings, budget_seconds: 0 }, 10_000);
+    expect(starved.get('big')).toBe(10_000);
   });
 });
