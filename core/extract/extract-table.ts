@@ -178,21 +178,19 @@ export async function extractTable(deps: ExtractDeps, input: ExtractInput): Prom
 
   // Validation gate: the replica must have exactly the source's rows. A table nothing was done
   // to (the source has not written it since it was verified equal) keeps its verified count.
-  let sourceRows = await countRows(source, table.name);
-  if (passes.length > 0) {
-    let replicaRows = await countRows(replica, table.name);
-    if (replicaRows !== sourceRows && !reconciled && keyColumn(table)) {
-      log.info('row counts differ after the incremental pass: reconciling key sets', {});
-      passes.push(await compareAndRepair(context, { keysOnly: true }));
-      sourceRows = await countRows(source, table.name);
-      replicaRows = await countRows(replica, table.name);
-    }
-    if (replicaRows !== sourceRows) {
-      throw new ValidationError(`replica has ${replicaRows} rows, source ${sourceRows}`, {
-        table: table.name,
-        stage: 'extract',
-      });
-    }
+  const counts = () => Promise.all([countRows(source, table.name), countRows(replica, table.name)]);
+  let [sourceRows, replicaRows] = passes.length > 0 ? await counts() : [0, 0];
+  if (passes.length === 0) sourceRows = await countRows(source, table.name);
+  else if (replicaRows !== sourceRows && !reconciled && keyColumn(table)) {
+    log.info('row counts differ after the incremental pass: reconciling key sets', {});
+    passes.push(await compareAndRepair(context, { keysOnly: true }));
+    [sourceRows, replicaRows] = await counts();
+  }
+  if (passes.length > 0 && replicaRows !== sourceRows) {
+    throw new ValidationError(`replica has ${replicaRows} rows, source ${sourceRows}`, {
+      table: table.name,
+      stage: 'extract',
+    });
   }
 
   const ran: Strategy = fullRefreshReason ? 'full' : strategy;

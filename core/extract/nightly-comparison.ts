@@ -74,7 +74,7 @@ export async function runComparison(
     rangesDiffering: 0,
   };
   if (decision.kind === 'none') return { ...empty, state: kept };
-  const compare = (options: { keysOnly: boolean; startAfter?: string | null; maxRows?: number }) =>
+  const compare = (options: Parameters<typeof compareAndRepair>[1]) =>
     compareAndRepair(context, options);
   const verifiedNow = await replicaNow(context);
   if (decision.kind === 'whole') {
@@ -89,9 +89,13 @@ export async function runComparison(
       },
     };
   }
-  // Rolling: the whole key set every night (inserts and deletes, stamped or not, read from the
-  // key index only), then the next slice of rows from where the cycle stands.
-  const keys = await compare({ keysOnly: true });
+  // Rolling: the whole key set every night (inserts and deletes, stamped or not), with each key's
+  // change-column value where there is one (a stamp moved backwards), then the next slice of
+  // rows from where the cycle stands.
+  const keys = await compare({
+    keysOnly: true,
+    stampColumn: context.table.changeColumn ?? undefined,
+  });
   const cycleStarted = kept.cycle_started ?? clocks.sourceNow;
   const slice = await compare({
     keysOnly: false,

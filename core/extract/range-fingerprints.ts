@@ -36,6 +36,11 @@ export interface FingerprintQuery {
   table: DiscoveredTable;
   key: string;
   keysOnly: boolean;
+  /**
+   * With `keysOnly`: compare each key's change-column value too (a stamp moved backwards, or any
+   * stamped edit, shows as a differing key), still without hashing whole rows.
+   */
+  stampColumn?: string;
 }
 
 const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'bigint']);
@@ -64,7 +69,10 @@ function fingerprintOf(query: FingerprintQuery): string {
   if (!query.keysOnly) return fingerprintSelect(rowHashExpression(query.table));
   if (!bisectable(query)) return fingerprintSelect(keyHashExpression(query.key));
   const key = quoteMysql(query.key);
-  return `COUNT(*) AS n, CONCAT(COALESCE(SUM(${key}), 0), '/', COALESCE(BIT_XOR(CRC32(${key})), 0)) AS x`;
+  const hashed = query.stampColumn
+    ? `CONCAT_WS(0x1f, ${key}, ${quoteMysql(query.stampColumn)})`
+    : key;
+  return `COUNT(*) AS n, CONCAT(COALESCE(SUM(${key}), 0), '/', COALESCE(BIT_XOR(CRC32(${hashed})), 0)) AS x`;
 }
 
 export function rangeWhere(key: string, range: KeyRange): { sql: string; params: string[] } {
@@ -102,7 +110,11 @@ export async function rangeHashes(
   range: KeyRange,
 ): Promise<Map<string, string>> {
   const where = rangeWhere(query.key, range);
-  const hash = query.keysOnly ? "''" : rowHashExpression(query.table);
+  const hash = !query.keysOnly
+    ? rowHashExpression(query.table)
+    : query.stampColumn
+      ? `COALESCE(CAST(${quoteMysql(query.stampColumn)} AS CHAR), '')`
+      : "''";
   const rows = await side.session.queryArrays(
     `SELECT ${quoteMysql(query.key)}, ${hash} FROM ${quoteMysql(side.from)}${where.sql}`,
     where.params,

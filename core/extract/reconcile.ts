@@ -58,6 +58,8 @@ export async function reconcileTable(options: {
    * of the cost; edits are left to the full comparison.
    */
   keysOnly?: boolean;
+  /** With `keysOnly`: also compare each key's value of this change column. */
+  stampColumn?: string;
   /** Start after this key (a rolling comparison's cursor; null or absent: the first key). */
   startAfter?: string | null;
   /** Stop once the ranges compared hold at least this many source rows (absent: the whole table). */
@@ -76,7 +78,12 @@ export async function reconcileTable(options: {
     rowsCompared: 0,
     lastKey: null,
   };
-  const query: FingerprintQuery = { table, key, keysOnly: options.keysOnly ?? false };
+  const query: FingerprintQuery = {
+    table,
+    key,
+    keysOnly: options.keysOnly ?? false,
+    stampColumn: options.stampColumn,
+  };
   const sides: [RangeSide, RangeSide] = [
     { session: source, from: table.name },
     { session: replica, from: target },

@@ -195,10 +195,13 @@ async function checkAgainstReplica(
 ): Promise<void> {
   const { analytics: pg } = deps;
   const context = { table: table.name, stage: 'load' as const };
-  const [rawCount] = await pg.query<{ n: string }>(
-    `SELECT count(*)::text AS n FROM ${quotePg(deps.schemas.raw)}.${quotePg(name)}`,
-  );
-  const replicaCount = await countRows(deps.replica, table.name);
+  // The two servers count at once.
+  const [[rawCount], replicaCount] = await Promise.all([
+    pg.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ${quotePg(deps.schemas.raw)}.${quotePg(name)}`,
+    ),
+    countRows(deps.replica, table.name),
+  ]);
   if (Number(rawCount?.n) !== replicaCount) {
     throw new ValidationError(`raw has ${rawCount?.n} rows, replica ${replicaCount}`, context);
   }

@@ -177,11 +177,31 @@ describe('a table over the size threshold', () => {
   });
 });
 
+describe('a backdated stamp in a table over the size threshold', () => {
+  it('is found the same night: every key’s stamp is compared, far outside the rolling slice', async () => {
+    const procKeys = await keys('procedurelog', 'ProcNum');
+    expect(procKeys.length).toBeGreaterThan(20);
+    await extract('back-0', 'procedurelog', 5);
+    await admin.execute(
+      `UPDATE ${src('procedurelog')} SET ProcFee = ProcFee + 3, DateTStamp = '2002-03-04 05:06:07' WHERE ProcNum = ?`,
+      [procKeys.at(-2)],
+    );
+    const night = await extract('back-1', 'procedurelog', 5);
+    expect(night.verification).toMatchObject({ compared: 'rolling' });
+    expect(night.rowsUpdated).toBe(1);
+    expect(await differingChecksums(admin, SOURCE, REPLICA, ['procedurelog'])).toEqual([]);
+  });
+});
+
 describe('the source clock', () => {
   it('stepped back since the last watermark: the timestamp window is widened', async () => {
     const adjustmentKeys = await keys('adjustment', 'AdjNum');
     const share = 5; // a slice far from the edited row: only the window can find it
     expect(adjustmentKeys.length).toBeGreaterThan(4 * share);
+    // A write, so that the night with the clock ahead extracts the table (and records the clocks).
+    await admin.execute(`UPDATE ${src('adjustment')} SET AdjAmt = AdjAmt + 1 WHERE AdjNum = ?`, [
+      adjustmentKeys[0],
+    ]);
     await sourceClock((await serverEpoch()) + 7200); // the source clock runs two hours ahead
     await extract('clock-1', 'adjustment', share);
     await sourceClock(null); // … and is stepped back
@@ -189,7 +209,15 @@ describe('the source clock', () => {
       adjustmentKeys.at(-1),
     ]);
     const night = await extract('clock-2', 'adjustment', share);
-    expect(night.verification.clock).toMatch(/stepped back \d+ s; timestamp window widened/);
+    expect(night.verification.clock).toMatch(/stepped back \d+ s; timestamp window widened to /);
+    // The window reaches back to the edit, stamped by the stepped-back clock (hours before the
+    // watermark the clock-ahead night stored).
+    const [[stamp]] = (await admin.queryArrays(
+      `SELECT DATE_FORMAT(SecDateTEdit, '%Y-%m-%d %H:%i:%s') FROM ${src('adjustment')} WHERE AdjNum = ?`,
+      [adjustmentKeys.at(-1)],
+    )) as [[string]];
+    const widenedTo = String(night.verification.clock?.split('widened to ')[1]);
+    expect(widenedTo <= stamp).toBe(true);
     expect(night.verification.compared).toBe('rolling');
     expect(night.rowsUpdated).toBeGreaterThanOrEqual(1);
     expect(await differingChecksums(admin, SOURCE, REPLICA, ['adjustment'])).toEqual([]);

@@ -22,7 +22,12 @@ export const reconcileStrategy: ExtractStrategy = {
  */
 export function compareAndRepair(
   context: StrategyContext,
-  options: { keysOnly: boolean; startAfter?: string | null; maxRows?: number },
+  options: {
+    keysOnly: boolean;
+    stampColumn?: string;
+    startAfter?: string | null;
+    maxRows?: number;
+  },
 ): Promise<ReconcileOutcome> {
   return reconcileTable({
     source: context.source,
