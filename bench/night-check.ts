@@ -76,6 +76,31 @@ function publicKind(difference: string): string {
   return difference.includes('missing') ? 'public table or columns missing' : 'public row count';
 }
 
+export const ROW_CONTENT_DIFFERS = 'source and replica rows differ (range checksums)';
+
+/**
+ * The differences the guarantee allows after one night: in a table over the size threshold
+ * (compared in a rolling slice), rows whose edits touched no change column, which its rolling
+ * cycle finds within its bound of nights. Counts, raw and public must still agree.
+ */
+export function allowedDifferences(
+  differences: NightDifferences,
+  rolling: Record<string, number>,
+  /** Tables the day edited without touching a change column. */
+  unstampedEdits: readonly string[],
+): { allowed: NightDifferences; other: NightDifferences } {
+  const allowed: NightDifferences = {};
+  const other: NightDifferences = {};
+  for (const [table, kinds] of Object.entries(differences)) {
+    const withinBound =
+      rolling[table] !== undefined &&
+      unstampedEdits.includes(table) &&
+      kinds.every((kind) => kind === ROW_CONTENT_DIFFERS);
+    (withinBound ? allowed : other)[table] = kinds;
+  }
+  return { allowed, other };
+}
+
 /** One line per differing table: its name and the kinds of difference. */
 export function describeDifferences(differences: NightDifferences): string {
   return Object.entries(differences)
@@ -88,9 +113,13 @@ export function describeDifferences(differences: NightDifferences): string {
  * `detail`): tables per strategy and per comparison (whole, rolling, none: not written since
  * verified), and which were copied in full.
  */
-export async function extractComparisons(
-  config: PipelineConfig,
-): Promise<{ runId: string | null; tables: number; byKind: Record<string, number> }> {
+export async function extractComparisons(config: PipelineConfig): Promise<{
+  runId: string | null;
+  tables: number;
+  byKind: Record<string, number>;
+  /** Tables compared in a rolling slice: table → staleness bound in nights. */
+  rolling: Record<string, number>;
+}> {
   const { analytics } = config.connections;
   const meta = quotePg(analytics.schemas.meta);
   const pg = await openPg(analytics, { label: 'analytics' });
@@ -98,13 +127,16 @@ export async function extractComparisons(
     const [run] = await pg.query<{ run_id: string }>(
       `SELECT run_id FROM ${meta}.runs ORDER BY started_at DESC LIMIT 1`,
     );
-    if (!run) return { runId: null, tables: 0, byKind: {} };
-    const rows = await pg.query<{ detail: Record<string, unknown> }>(
-      `SELECT detail FROM ${meta}.stage_results WHERE run_id = $1 AND stage = 'extract'`,
+    if (!run) return { runId: null, tables: 0, byKind: {}, rolling: {} };
+    const rows = await pg.query<{ table_name: string; detail: Record<string, unknown> }>(
+      `SELECT table_name, detail FROM ${meta}.stage_results WHERE run_id = $1 AND stage = 'extract'`,
       [run.run_id],
     );
     const byKind: Record<string, number> = {};
-    for (const { detail } of rows) {
+    const rolling: Record<string, number> = {};
+    for (const { table_name, detail } of rows) {
+      const verification = detail.verification as { compared?: string; boundNights?: number };
+      if (verification?.compared === 'rolling') rolling[table_name] = verification.boundNights ?? 0;
       const kind = [
         String(detail.strategy ?? 'unknown'),
         `compared ${(detail.verification as { compared?: string } | undefined)?.compared ?? '?'}`,
@@ -114,7 +146,7 @@ export async function extractComparisons(
         .join(' + ');
       byKind[kind] = (byKind[kind] ?? 0) + 1;
     }
-    return { runId: run.run_id, tables: rows.length, byKind };
+    return { runId: run.run_id, tables: rows.length, byKind, rolling };
   } finally {
     await pg.close();
   }

@@ -9,7 +9,13 @@ import { openPg } from '../core/db/pg-adapter';
 import type { Scale } from '../core/demo/scales';
 import { seedDemoClinic } from '../core/demo/seed-clinic';
 import { LOCAL_PG, openAdmins } from './databases';
-import { checkNight, describeDifferences, eventCounter, extractComparisons } from './night-check';
+import {
+  allowedDifferences,
+  checkNight,
+  describeDifferences,
+  eventCounter,
+  extractComparisons,
+} from './night-check';
 import { type DaySummary, simulateDay } from './night-day';
 
 export interface NightResult {
@@ -113,13 +119,26 @@ export async function benchNight(
     const t2 = process.hrtime.bigint();
     const check = await checkNight(config.pipeline);
     const checkSeconds = Number(process.hrtime.bigint() - t2) / 1e9;
-    const differing = Object.keys(check.differences);
+    const unstampedEdits = (['keptStamp', 'appendEdit', 'noChangeColumnEdit'] as const).flatMap(
+      (kind) => day.changes[kind].tables,
+    );
+    const { allowed, other } = allowedDifferences(
+      check.differences,
+      compared.rolling,
+      unstampedEdits,
+    );
+    const differing = Object.keys(other);
     console.log(
       `verified ${check.tables} tables row for row (source = replica by counts and range checksums, replica = raw = public by every value) in ${checkSeconds.toFixed(1)} s: ${differing.length} differ`,
     );
+    const waiting = Object.keys(allowed);
+    if (waiting.length > 0)
+      console.log(
+        `allowed: ${waiting.length} tables over the size threshold still differ in rows edited without touching a change column, found by their rolling cycle within their bound: ${waiting.map((t) => `${t} (${compared.rolling[t]} nights)`).join(', ')}`,
+      );
     if (differing.length > 0)
       throw new Error(
-        `after the incremental run, ${differing.length} of ${check.tables} tables differ:\n${describeDifferences(check.differences)}`,
+        `after the incremental run, ${differing.length} of ${check.tables} tables differ:\n${describeDifferences(other)}`,
       );
     const summary = {
       fullSeconds,
