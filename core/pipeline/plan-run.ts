@@ -71,11 +71,11 @@ export async function planRun(
       stage: 'config',
     });
   }
-  const plans = planTables(discovery, config, overrides).filter(
-    (p) => requested.length === 0 || requested.includes(p.table),
-  );
+  const all = planTables(discovery, config, overrides);
+  const plans = all.filter((p) => requested.length === 0 || requested.includes(p.table));
   const dryRun = input.dryRun ?? false;
-  const shares = rollingShares(plans, config.stages.extract.verification, MINIMUM_ROLLING_ROWS);
+  // Shared among all the tables, whichever a run selects: a table's bound does not depend on it.
+  const shares = rollingShares(all, config.stages.extract.verification, MINIMUM_ROLLING_ROWS);
   const candidates = plans.map((p) => ({
     estimatedRows: p.estimatedRows,
     item: {
