@@ -130,6 +130,7 @@ describe('the Lambda bundles as deployed', () => {
           mode: item.mode,
           strategy: item.strategy,
           reconcile: item.reconcile,
+          compareRows: item.compareRows,
         })),
       );
     }
