@@ -94,6 +94,10 @@ describe('etl-pipeline run (the real binary, local target)', () => {
     expect(out).toMatch(/patient\s+extract\s+done: [\d,]+ rows in [\d.]+ s \([\d,]+ rows\/s\)/);
     expect(out).toMatch(/definition\s+transform\s+done:/);
     expect(out).toMatch(/succeeded in [\d.]+ s: 2 of 2 tables succeeded, 0 failed/);
+    // A first run copies both tables whole, each checked against the source range by range.
+    expect(out).toMatch(
+      /Verified against the source: 2 tables compared whole, 0 in rolling ranges, 0 not written since their last verification; 0 rows repaired\./,
+    );
     expect(
       await differingChecksums(fx.admin, fx.names.source, `${fx.names.replica}_fresh`, [
         'patient',
