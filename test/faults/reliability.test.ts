@@ -87,7 +87,7 @@ describe('bad input', () => {
   it('injection-shaped and look-alike table names are rejected before any connection or SQL', () =>
     rejectMalformedTableNamesEverywhere(bench));
 
-  it('a source user without SELECT on one table: that table fails clearly, the others go on', () =>
+  it('a source user without SELECT on one table: that table fails clearly once written, the others go on', () =>
     failOnlyTheUnreadableTable(bench));
 
   it('an unreachable host: a fast, clear failure naming the connection, no hang', () =>

@@ -81,8 +81,14 @@ export async function rejectMalformedTableNamesEverywhere(bench: FaultBench): Pr
   expect(Number(left?.[0])).toBe(422);
 }
 
-/** A source user that cannot read commlog: only commlog fails. */
+/**
+ * A source user that cannot read commlog: only commlog fails, on the first night the source wrote
+ * it (a table the source has not written since it was verified is not read at all).
+ */
 export async function failOnlyTheUnreadableTable(bench: FaultBench): Promise<void> {
+  await bench.admin.execute(
+    `UPDATE ${quoteMysql(bench.names.source)}.commlog SET Note = CONCAT(Note, '.') ORDER BY CommlogNum LIMIT 1`,
+  );
   const user = `etlf_lim_${process.pid}`;
   await bench.admin.execute(`DROP USER IF EXISTS '${user}'@'%'`);
   await bench.admin.execute(`CREATE USER '${user}'@'%' IDENTIFIED BY '${CANARY.sourcePassword}'`);
