@@ -13,6 +13,11 @@ export interface MysqlSession {
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Like `query`, with each row as an array in select-list order. */
   queryArrays(sql: string, params?: readonly unknown[]): Promise<unknown[][]>;
+  /**
+   * Like `queryArrays`, with every field as the bytes the server sent (a Buffer; null for NULL):
+   * nothing is decoded, for rows the client only passes on.
+   */
+  queryBuffers(sql: string, params?: readonly unknown[]): Promise<(Buffer | null)[][]>;
   /** Runs one statement that changes data; returns affected rows. */
   execute(sql: string, params?: readonly unknown[]): Promise<{ affectedRows: number }>;
   /**

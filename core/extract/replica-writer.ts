@@ -2,15 +2,11 @@ import { Readable } from 'node:stream';
 import { ValidationError } from '../../contract/errors';
 import { quoteMysql } from '../db/identifiers';
 import { MYSQL_CHARSET } from '../db/mysql-session-settings';
-import { tsvValue } from '../db/mysql-tsv';
 import type { MysqlSession, Row } from '../db/ports';
 import { isBinary } from '../db/row-sql';
 import type { DiscoveredTable } from '../discovery/discover-schema';
 import { keyColumn } from '../discovery/discover-schema';
 import { logReplicaChanges } from '../handoff/replica-change-log';
-
-/** Rows per piece of a bulk stream. */
-const ROWS_PER_PIECE = 256;
 
 /** Upsert statements stay far below max_allowed_packet (16 MiB by default). */
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
@@ -107,65 +103,50 @@ export async function deleteKeys(
 }
 
 /**
- * Bulk path: `LOAD DATA LOCAL INFILE` fed by a stream of row arrays (pulled with backpressure).
- * Returns rows and bytes written.
+ * Bulk path: `LOAD DATA LOCAL INFILE` fed by newline-terminated LOAD DATA lines (pulled with
+ * backpressure; see `line-reader.ts`). `expectedRows` is read once the stream has ended: LOAD
+ * DATA LOCAL skips duplicate keys instead of failing, so its count is checked. Returns the bytes
+ * written.
  */
 export async function bulkLoad(
   replica: MysqlSession,
   target: string,
   table: DiscoveredTable,
-  rows: AsyncIterable<unknown[][]>,
-): Promise<{ rows: number; bytes: number }> {
+  lines: AsyncIterable<Buffer>,
+  expectedRows: () => number,
+): Promise<{ bytes: number }> {
   const { targets, set } = loadDataColumns(table);
-  let count = 0;
   let bytes = 0;
   let readFailure: unknown = null;
-  async function* encode() {
+  async function* counted() {
     try {
-      yield* encodeRows();
+      for await (const piece of lines) {
+        bytes += piece.length;
+        yield piece;
+      }
     } catch (error) {
       // The driver may end the file early rather than abort the statement: remember the cause.
       readFailure = error;
       throw error;
     }
   }
-  async function* encodeRows() {
-    for await (const chunk of rows) {
-      // Short-lived pieces keep garbage collection cheap (see load/copy-writer.ts).
-      for (let start = 0; start < chunk.length; start += ROWS_PER_PIECE) {
-        let text = '';
-        const end = Math.min(chunk.length, start + ROWS_PER_PIECE);
-        for (let r = start; r < end; r++) {
-          const row = chunk[r] as unknown[];
-          let line = '';
-          for (let i = 0; i < row.length; i++) line += (i === 0 ? '' : '\t') + tsvValue(row[i]);
-          text += `${line}\n`;
-        }
-        const buffer = Buffer.from(text, 'utf8');
-        bytes += buffer.length;
-        yield buffer;
-      }
-      count += chunk.length;
-    }
-  }
   const { affectedRows } = await replica
     .loadDataLocal(
       `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${quoteMysql(target)} CHARACTER SET ${MYSQL_CHARSET} ` +
         `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ${targets}${set}`,
-      () => Readable.from(encode(), { objectMode: false }),
+      () => Readable.from(counted(), { objectMode: false }),
     )
     .catch((error) => {
       throw readFailure ?? error;
     });
   if (readFailure) throw readFailure;
-  if (affectedRows !== count) {
-    // LOAD DATA LOCAL skips duplicate keys instead of failing: never let that pass silently.
-    throw new ValidationError(`LOAD DATA wrote ${affectedRows} of ${count} rows`, {
+  if (affectedRows !== expectedRows()) {
+    throw new ValidationError(`LOAD DATA wrote ${affectedRows} of ${expectedRows()} rows`, {
       table: table.name,
       stage: 'extract',
     });
   }
-  return { rows: count, bytes };
+  return { bytes };
 }
 
 /** Row objects (as mysql2 returns them) to arrays in the table's column order. */

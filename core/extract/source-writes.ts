@@ -1,3 +1,4 @@
+import type { MysqlSession } from '../db/ports';
 import type { DiscoveredTable } from '../discovery/discover-schema';
 import { textEpoch } from './source-clock';
 
@@ -45,4 +46,17 @@ export function writtenSince(
   if (updated >= textEpoch(since) - context.toleranceSeconds)
     return { written: 'yes', reason: `written at ${table.updateTime}` };
   return { written: 'no', reason: `not written since ${since}` };
+}
+
+/** The table's `UPDATE_TIME` and the server's `NOW()`, both to the second in the session's zone. */
+export async function readUpdateTime(
+  session: MysqlSession,
+  table: string,
+): Promise<{ updateTime: string | null; now: string }> {
+  const [row] = await session.queryArrays(
+    `SELECT DATE_FORMAT(UPDATE_TIME, '%Y-%m-%d %H:%i:%s'), DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s')
+       FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+    [table],
+  );
+  return { updateTime: row?.[0] == null ? null : String(row[0]), now: String(row?.[1]) };
 }

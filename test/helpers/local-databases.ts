@@ -143,6 +143,10 @@ export function beforeEachCall(
       await before(sql);
       return session.queryArrays(sql, params);
     },
+    async queryBuffers(sql, params) {
+      await before(sql);
+      return session.queryBuffers(sql, params);
+    },
     async execute(sql, params) {
       await before(sql);
       return session.execute(sql, params);
