@@ -1,4 +1,14 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Local runs in the tests (and the CLI they start, which is handed this variable) keep their
+ * cached state machine definitions here, not in the user's ~/.cache (infra/local/definition-cache.ts).
+ */
+export const TEST_DEFINITION_CACHE = {
+  ETL_DEFINITION_CACHE_DIR: join(tmpdir(), 'etl-pipeline-test-definitions'),
+};
 
 export default defineConfig({
   test: {
@@ -18,6 +28,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           environment: 'node',
+          env: TEST_DEFINITION_CACHE,
           // Each file creates its own databases/schemas; files still run one at a time so
           // a 2-core machine is not oversubscribed by several database-heavy files at once.
           pool: 'forks',

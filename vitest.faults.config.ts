@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TEST_DEFINITION_CACHE } from './vitest.config';
 
 /**
  * The reliability suite (`npm run test:faults`, part of `npm test`): it restarts MariaDB and
@@ -9,6 +10,7 @@ export default defineConfig({
     name: 'faults',
     include: ['test/faults/**/*.test.ts'],
     environment: 'node',
+    env: TEST_DEFINITION_CACHE,
     pool: 'forks',
     fileParallelism: false,
     testTimeout: 240_000,

@@ -1,5 +1,4 @@
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { assertSelectedEnvironment, selectConfigPath, stackNameOf } from '../config/environment';
 import { type LoadedConfig, loadConfig } from '../config/load-config';
@@ -11,8 +10,9 @@ import { assertHistoryWithinLimit } from './limits/history-limit';
 import { definitionOf } from './limits/resolve-definition';
 import { acknowledgeFindings } from './nag-acknowledgements';
 import { PipelineStack } from './pipeline-stack';
+import { ROOT_DIR } from './root-dir';
 
-export const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+export { ROOT_DIR };
 
 export interface BuildAppOptions {
   /** A loaded configuration; default: config/pipeline.yml (CONFIG_PATH overrides). */

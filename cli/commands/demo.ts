@@ -1,10 +1,15 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { openMysql } from '../../core/db/mysql-adapter';
 import { SCALES } from '../../core/demo/scales';
-import { seedDemoClinic } from '../../core/demo/seed-clinic';
 import { verifyPipeline } from '../../core/pipeline/verify';
 import { configFrom } from '../config-context';
 import { runLocalPipeline } from '../local-run';
+
+/**
+ * The seeder and its generators (faker among them) are imported when a command seeds: every
+ * command is registered at start-up, and a `run` has no use for them (some 25 MB of its peak RSS).
+ */
+const seeder = () => import('../../core/demo/seed-clinic');
 
 export function demoCommand(): Command {
   const demo = new Command('demo')
@@ -38,7 +43,7 @@ export function demoCommand(): Command {
           console.log(
             `Seeding the demo clinic into ${source.database} (scale ${options.scale}, seed ${options.seed})`,
           );
-          const seeded = await seedDemoClinic(session, {
+          const seeded = await (await seeder()).seedDemoClinic(session, {
             scale: options.scale,
             seed: options.seed,
             database: source.database,
@@ -89,7 +94,7 @@ export function demoCommand(): Command {
         console.log(
           `Seeding demo clinic into ${database} (scale ${options.scale}, seed ${options.seed})`,
         );
-        const result = await seedDemoClinic(session, {
+        const result = await (await seeder()).seedDemoClinic(session, {
           scale: options.scale,
           seed: options.seed,
           database,

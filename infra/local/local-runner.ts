@@ -14,15 +14,13 @@ import {
   type Logger,
   StageSessionPool,
 } from '../../core/runtime';
-import { ROOT_DIR } from '../build-app';
-import { STATE } from '../constructs/etl-state-machine';
+// No import here may load aws-cdk-lib (a run reads its definition from the cache):
+// test/unit/definition-cache-loading.test.ts checks that the CLI does not.
+import { STATE } from '../constructs/state-names';
+import { ROOT_DIR } from '../root-dir';
+import { type AslDefinition, allStates, retryIntervalsOf } from './asl-states';
 import type { TaskLaunch } from './container-task';
-import {
-  type AslDefinition,
-  allStates,
-  retryIntervalsOf,
-  synthesizeDefinition,
-} from './definition';
+import { cachedDefinition } from './definition-cache';
 import { ecsTaskDescription, type LocalTaskOutcome } from './ecs-task-description';
 
 /** Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions uses. */
@@ -75,13 +73,14 @@ export interface LocalRunResult {
  * Runs the very state machine definition the CDK stack deploys, in-process, against the configured
  * databases: Lambda tasks bound to the same handlers, Fargate tasks to the real ECS entrypoint as a
  * child process (or its image in a container) with the container-override environment, SNS tasks
- * to the local alert sink. It
- * refuses to start if any Task state has no local binding (it would call real AWS).
+ * to the local alert sink. The definition comes from the cache (`definition-cache.ts`), synthesized
+ * only when the configuration or the code changed. It refuses to start if any Task state has no
+ * local binding (it would call real AWS).
  */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   polyfillWithResolvers();
   const { StateMachine } = await import('aws-local-stepfunctions');
-  const definition = synthesizeDefinition(options.config);
+  const definition = await cachedDefinition(options.config);
   applyTimeoutOverrides(definition, options.timeoutSeconds ?? {});
   const sessionPool = options.sessionPool ?? new StageSessionPool();
   const context: HandlerContext = {

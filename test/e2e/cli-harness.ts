@@ -26,7 +26,11 @@ export async function runCli(
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
       cwd: dir,
       timeout: 300_000,
-      env: { PATH: process.env.PATH },
+      // Where the vitest config keeps the cached definitions (the CLI would use ~/.cache).
+      env: {
+        PATH: process.env.PATH,
+        ETL_DEFINITION_CACHE_DIR: process.env.ETL_DEFINITION_CACHE_DIR,
+      },
     });
     return { code: 0, out: stdout + stderr };
   } catch (error) {

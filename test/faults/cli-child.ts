@@ -18,7 +18,12 @@ export function cli(
 } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: bench.dir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      // Where the vitest config keeps the cached definitions.
+      ETL_DEFINITION_CACHE_DIR: process.env.ETL_DEFINITION_CACHE_DIR,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
