@@ -155,7 +155,8 @@ async function sourceTables(admin: MysqlSession): Promise<SourceTable[]> {
  * Every table through `mariadb --batch --quick -N | psql COPY` into a table of text columns in a
  * fresh database, `PARALLEL` at a time, largest first (its best order). Both sides speak the
  * same escapes (backslash, tab, newline; NULL printed as `NULL`), so this converts and checks
- * nothing: a speed ceiling. A table whose content COPY refuses is reported, not dropped.
+ * nothing: a speed ceiling. A table whose content COPY refuses is reported, not dropped. The
+ * database is dropped afterwards.
  */
 async function pipeCeiling(
   pgAdmin: PgSession,
@@ -189,7 +190,9 @@ async function pipeCeiling(
       }
     }),
   );
-  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, failed };
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await dropPgDb(pgAdmin, CLINIC.ceiling); // its copy is of no further use
+  return { seconds, failed };
 }
 
 /**
