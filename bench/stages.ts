@@ -72,8 +72,8 @@ export async function benchStages(
               },
               baseline: {
                 label: 'mariadb-dump | mariadb',
+                prepare: () => freshMysqlDb(admin, BENCH_DB.dump),
                 run: async () => {
-                  await freshMysqlDb(admin, BENCH_DB.dump);
                   await shell(
                     `mariadb-dump -h127.0.0.1 -uroot --single-transaction --quick ${source} ${table} | mariadb -h127.0.0.1 -uroot ${BENCH_DB.dump}`,
                   );
@@ -104,8 +104,8 @@ export async function benchStages(
             project: fullLoad(table),
             baseline: {
               label: 'pgloader',
+              prepare: () => freshPgDb(pgAdmin, BENCH_DB.pgloader),
               run: async () => {
-                await freshPgDb(pgAdmin, BENCH_DB.pgloader);
                 execFileSync('pgloader', ['--quiet', pgloaderFile], { stdio: 'ignore' });
               },
             },
@@ -119,11 +119,13 @@ export async function benchStages(
             project: fullLoad(table),
             baseline: {
               label: 'mariadb --batch | psql COPY',
-              run: async () => {
+              prepare: async () => {
                 await analytics.query(`DROP TABLE IF EXISTS ${quotePg(ceilingTable)}`);
                 await analytics.query(
                   `CREATE TABLE ${quotePg(ceilingTable)} (${columns.map((c) => `${quotePg(c.toLowerCase())} text`).join(', ')})`,
                 );
+              },
+              run: async () => {
                 await shell(
                   `mariadb -h127.0.0.1 -uroot --batch --quick -N -e 'SELECT * FROM ${table}' ${BENCH_DB.replica} | psql -h127.0.0.1 -U postgres -q ${BENCH_DB.analytics} -c "COPY ${ceilingTable} FROM STDIN WITH (NULL 'NULL')"`,
                 );
