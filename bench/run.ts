@@ -45,6 +45,9 @@ const { values } = parseArgs({
 });
 if (!SCALES.includes(values.scale as Scale))
   throw new Error(`--scale must be one of ${SCALES.join(', ')}`);
+const SUITES = ['all', 'stages', 'memory', 'night', 'clinic', 'seed'];
+if (!SUITES.includes(String(values.suite)))
+  throw new Error(`--suite must be one of ${SUITES.join(', ')}`);
 const scale = values.scale as Scale;
 const repeats = Number(values.repeats);
 const STAGE_ROWS: Record<Scale, number> = { tiny: 20_000, small: 200_000, clinic: 1_000_000 };
