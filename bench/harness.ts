@@ -16,12 +16,19 @@ export interface Comparison {
   ratio: number;
 }
 
+/** One side of a comparison: `prepare` (untimed, e.g. a fresh target database) then `run` (timed). */
+export interface Side {
+  label: string;
+  prepare?: () => Promise<void>;
+  run: () => Promise<void>;
+}
+
 export async function compare(options: {
   name: string;
   rows: number;
   repeats: number;
-  project: { label: string; run: () => Promise<void> };
-  baseline: { label: string; run: () => Promise<void> };
+  project: Side;
+  baseline: Side;
   before?: () => Promise<void>;
 }): Promise<Comparison> {
   const a: number[] = [];
@@ -32,6 +39,7 @@ export async function compare(options: {
       [options.baseline, b],
     ] as const) {
       await options.before?.();
+      await side.prepare?.();
       const t0 = process.hrtime.bigint();
       await side.run();
       into.push(Number(process.hrtime.bigint() - t0) / 1e9);

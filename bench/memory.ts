@@ -17,7 +17,7 @@ export async function benchMemory(
   const out: { rows: number; peakRssMb: number }[] = [];
   for (const rows of sizes) {
     // The source is prepared here; the measured child process imports only the stages.
-    const { prepareBenchSource } = await import('./stages');
+    const { prepareBenchSource } = await import('./stage-sources');
     await prepareBenchSource([table], rows);
     const report = execFileSync(
       process.execPath,

@@ -16,9 +16,12 @@ export type NightDifferences = Record<string, string[]>;
  * Every table, row for row, after the night: source = replica (verify's counts and range
  * checksums), replica = raw and raw = public (the tests' independent comparers, every value of
  * every row). Returns the tables that differ and how, and how many tables were compared.
+ * `rowForRow: false` stops after verify's counts and checksums (raw and public by counts only):
+ * minutes instead of about 18 on the clinic-scale demo.
  */
 export async function checkNight(
   config: PipelineConfig,
+  options: { rowForRow?: boolean } = {},
 ): Promise<{ tables: number; differences: NightDifferences }> {
   const differences: NightDifferences = {};
   const add = (table: string, kind: string) => {
@@ -34,6 +37,7 @@ export async function checkNight(
     if (v.public !== v.source)
       add(v.table, v.public === null ? 'missing in public' : 'public row count');
   }
+  if (options.rowForRow === false) return { tables: verified.length, differences };
   const { replication, analytics } = config.connections;
   const replica = await openMysql(replication, { label: 'replication', readOnly: true });
   const pg = await openPg(analytics, { label: 'analytics' });

@@ -7,8 +7,8 @@ import { loadConfig } from '../config/load-config';
 import { quoteMysql, quotePg } from '../core/db/identifiers';
 import { openPg } from '../core/db/pg-adapter';
 import type { Scale } from '../core/demo/scales';
-import { seedDemoClinic } from '../core/demo/seed-clinic';
-import { LOCAL_PG, openAdmins } from './databases';
+import { seedBenchClinic } from './bench-clinic';
+import { BENCH_PREFIX, LOCAL_PG, openAdmins } from './databases';
 import {
   allowedDifferences,
   checkNight,
@@ -28,8 +28,8 @@ export interface NightResult {
   extract: Record<string, number>;
 }
 
-/** Database names: `etl_bench_night_*`, or `$BENCH_NIGHT_PREFIX_*` beside another bench. */
-const PREFIX = process.env.BENCH_NIGHT_PREFIX ?? 'etl_bench_night';
+/** Database names: `<BENCH_PREFIX>_night_*` (`$BENCH_NIGHT_PREFIX_*` when that older variable is set). */
+const PREFIX = process.env.BENCH_NIGHT_PREFIX || `${BENCH_PREFIX}_night`;
 const NIGHT = {
   source: `${PREFIX}_source`,
   replica: `${PREFIX}_replica`,
@@ -63,7 +63,7 @@ export async function benchNight(
     if (options.reuse && reused === null)
       throw new Error('--reuse: no completed full run of the night databases to reuse');
     if (reused === null) {
-      await seedDemoClinic(admin, { scale, seed: 3, database: NIGHT.source, replaceForeign: true });
+      await seedBenchClinic(admin, scale, NIGHT.source);
       await admin.execute(`DROP DATABASE IF EXISTS ${quoteMysql(NIGHT.replica)}`);
       await pgAdmin.query(
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',

@@ -6,10 +6,10 @@ import { rowHash } from '../core/demo/random';
 import { rowCountsFor, type Scale } from '../core/demo/scales';
 import { createTableStatements, seedTable, tableGenerators } from '../core/demo/seed-clinic';
 import { buildValuePools } from '../core/demo/value-pools';
-import { LOCAL_MYSQL } from './databases';
+import { BENCH_DB, LOCAL_MYSQL } from './databases';
 import { type Comparison, compare } from './harness';
 
-const DB = 'etl_bench_seed';
+const DB = BENCH_DB.seed;
 const TABLE = 'procedurelog';
 
 /**
