@@ -4,6 +4,7 @@ import { quoteMysql } from '../db/identifiers';
 import { MYSQL_CHARSET } from '../db/mysql-session-settings';
 import type { MysqlSession, Row } from '../db/ports';
 import { isBinary } from '../db/row-sql';
+import { LOAD_DATA_FORMAT } from '../db/tsv-line-sql';
 import type { DiscoveredTable } from '../discovery/discover-schema';
 import { keyColumn } from '../discovery/discover-schema';
 import { logReplicaChanges } from '../handoff/replica-change-log';
@@ -133,7 +134,7 @@ export async function bulkLoad(
   const { affectedRows } = await replica
     .loadDataLocal(
       `LOAD DATA LOCAL INFILE 'stream' INTO TABLE ${quoteMysql(target)} CHARACTER SET ${MYSQL_CHARSET} ` +
-        `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ${targets}${set}`,
+        `${LOAD_DATA_FORMAT} ${targets}${set}`,
       () => Readable.from(counted(), { objectMode: false }),
     )
     .catch((error) => {

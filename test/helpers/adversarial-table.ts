@@ -1,6 +1,6 @@
 /**
  * A table with every MySQL type OpenDental uses (and a few it does not), filled with the values
- * that break naive copies: extremes, -0, subnormals, NUL bytes, escapes, `\N` and `NULL` strings,
+ * that break naive copies: extremes, -0, subnormals, NUL and Ctrl-Z bytes, quotes, escapes, `\N` and `NULL` strings,
  * emoji, latin1, zero/partial/no dates, TIME beyond ±24 h, blobs with every byte.
  */
 export const ADVERSARIAL_DDL = `CREATE TABLE adversarial (
@@ -32,6 +32,6 @@ export const ADVERSARIAL_ROWS = [
     REPEAT(UNHEX('00'), 1000), UNHEX('5C4E'), b'0101010101', 'b', 'x,y,z')`,
   `(4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
-  `(0, 42, 42, 42, 42, 42, 42, 42, 42, 1, 0.1, 0.1, 0.1, 0.1, 'key zero', 'k0', 'x', 'x', 'x', 'x', 'x',
+  `(0, 42, 42, 42, 42, 42, 42, 42, 42, 1, 0.1, 0.1, 0.1, 0.1, CONCAT('key', CHAR(26), 'zero'), 'k0', 'x', 'x', 'x', 'x', 'x',
     '2024-02-29', '2024-02-29 23:59:59', '2024-02-29 23:59:59', '-00:00:01', 2024, 'x', 'x', b'1', 'a', 'x')`,
 ];
