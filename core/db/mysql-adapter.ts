@@ -141,6 +141,23 @@ class MysqlAdapter implements MysqlSession {
     }
   }
 
+  async queryArraysAsBuffers(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<(Buffer | null)[][]> {
+    try {
+      const [rows] = await this.connection.query({
+        sql,
+        values: params as unknown[],
+        rowsAsArray: true,
+        typeCast: (field) => field.buffer(),
+      });
+      return rows as (Buffer | null)[][];
+    } catch (error) {
+      throw classifyDatabaseError(error, { connection: this.label });
+    }
+  }
+
   async execute(sql: string, params: readonly unknown[] = []): Promise<{ affectedRows: number }> {
     try {
       const [result] = await this.connection.query({ sql, values: params as unknown[] });

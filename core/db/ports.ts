@@ -13,6 +13,12 @@ export interface MysqlSession {
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Like `query`, with each row as an array in select-list order. */
   queryArrays(sql: string, params?: readonly unknown[]): Promise<unknown[][]>;
+  /**
+   * Like `queryArrays`, with every value as the raw bytes the server sent (its text form in the
+   * connection's character set; `null` for NULL): no per-value JS string or number is made, for
+   * reads whose values go on as bytes (the load's COPY lines built in SQL).
+   */
+  queryArraysAsBuffers(sql: string, params?: readonly unknown[]): Promise<(Buffer | null)[][]>;
   /** Runs one statement that changes data; returns affected rows. */
   execute(sql: string, params?: readonly unknown[]): Promise<{ affectedRows: number }>;
   /**

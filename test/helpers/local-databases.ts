@@ -143,6 +143,10 @@ export function beforeEachCall(
       await before(sql);
       return session.queryArrays(sql, params);
     },
+    async queryArraysAsBuffers(sql, params) {
+      await before(sql);
+      return session.queryArraysAsBuffers(sql, params);
+    },
     async execute(sql, params) {
       await before(sql);
       return session.execute(sql, params);
