@@ -93,9 +93,12 @@ function fieldText(raw: RawColumn, column: DiscoveredColumn): string {
         ['\r', '\\r'],
       ]);
     }
+    case 'year':
+      // Its value as a number, as mysql2 hands it over (`0`, not the server's text `0000`).
+      return `(${name} + 0)`;
     default:
       // integer, decimal, date, datetime (checked in Node), time (interval input accepts
-      // `-838:59:59`), year.
+      // `-838:59:59`).
       return name;
   }
 }
