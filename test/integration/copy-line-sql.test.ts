@@ -13,6 +13,7 @@ import { ADVERSARIAL_DDL, ADVERSARIAL_ROWS } from '../helpers/adversarial-table'
 import {
   adminMysql,
   dropMysqlDatabases,
+  killOnCall,
   LOCAL_MYSQL,
   testDatabaseName,
 } from '../helpers/local-databases';
@@ -165,6 +166,45 @@ describe('COPY lines from the server-built row text', () => {
       expect(
         canReadRowText([...discovered.columns, { ...(first as DiscoveredColumn), dataType }]),
       ).toBe(false);
+  });
+});
+
+describe('a replica connection lost while reading ahead', () => {
+  const readWithKill = async (stopAfterFirst: boolean) => {
+    const doomed = await openMysql(
+      { ...LOCAL_MYSQL, database: DB },
+      { label: 'replication', readOnly: true },
+    );
+    try {
+      const table = await discoverTable(doomed, DB, 'adversarial', {
+        stage: 'load',
+        where: 'replica',
+      });
+      // The second chunk's statement is the one read ahead while the first is handed out.
+      const killed = killOnCall(doomed, admin, /FROM `adversarial`/, 2);
+      let pieces = 0;
+      for await (const _ of readCopyText(killed, table, mapColumns(table.columns), {
+        batchSize: 2,
+        trailing: [],
+      })) {
+        pieces++;
+        if (stopAfterFirst) break;
+      }
+      return pieces;
+    } finally {
+      await doomed.close();
+    }
+  };
+
+  it('fails the read with a transient ConnectionLostError', async () => {
+    await expect(readWithKill(false)).rejects.toMatchObject({
+      name: 'ConnectionLostError',
+      transient: true,
+    });
+  });
+
+  it('leaves no unhandled rejection when the consumer has stopped first (a failed COPY)', async () => {
+    expect(await readWithKill(true)).toBe(1);
   });
 });
 
