@@ -1,3 +1,4 @@
+import { ValidationError } from '../../contract/errors';
 import { type Conversions, escapeCopyText, isRealDate, isRealYearMonthDay } from './copy-encoder';
 import { FIELD_SEPARATOR, FieldKind, NULL_MARK } from './copy-line-sql';
 
@@ -12,6 +13,8 @@ export interface RowTextLayout {
   kinds: readonly FieldKind[];
   /** The values of the trailing metadata columns, the same on every row. */
   trailing: readonly string[];
+  /** For errors. */
+  table: string;
 }
 
 const BACKSLASH = 0x5c;
@@ -21,8 +24,17 @@ const CR = 0x0d;
 const NUL = 0x00;
 const LETTER_N = 0x4e;
 
-/** A row text the server should never produce: a table whose text holds 0xFE/0xFF bytes. */
-export class RowTextShapeError extends Error {}
+/** What `encodeRow` returns (negative) for a row text the server should never produce. */
+const SHAPE_ERRORS = [
+  'more fields than columns',
+  '0xFE inside a value',
+  'fewer fields than columns',
+];
+
+/** A row text of the wrong shape: a table whose text holds 0xFE/0xFF bytes (never a value here). */
+function wrongShape(table: string, what: string): ValidationError {
+  return new ValidationError(`a row text from the replica has ${what}`, { table, stage: 'load' });
+}
 
 export function rowTextsToCopy(
   rows: readonly Buffer[],
@@ -41,11 +53,13 @@ export function rowTextsToCopy(
   let o = 0;
   for (const row of rows) {
     o = encodeRow(row, kinds, out, o, conversions);
+    if (o < 0) throw wrongShape(layout.table, SHAPE_ERRORS[-o - 1] as string);
     o += suffix.copy(out, o);
   }
   return out.subarray(0, o);
 }
 
+/** Returns the output position after the row, or a negative `SHAPE_ERRORS` index (-1, -2, -3). */
 function encodeRow(
   row: Buffer,
   kinds: Uint8Array,
@@ -60,7 +74,7 @@ function encodeRow(
   for (;;) {
     // Field `field` starts at `i`; `j` runs to its end (a separator or the end of the row).
     const kind = kinds[field];
-    if (kind === undefined) throw new RowTextShapeError('more fields than columns');
+    if (kind === undefined) return -1;
     let j = i;
     if (row[i] === NULL_MARK && (i + 1 === n || row[i + 1] === FIELD_SEPARATOR)) {
       out[o++] = BACKSLASH;
@@ -89,7 +103,7 @@ function encodeRow(
         } else if (b === NUL) {
           nul = true;
         } else if (b === NULL_MARK) {
-          throw new RowTextShapeError('0xFE inside a text value');
+          return -2;
         } else {
           out[o++] = b;
         }
@@ -101,7 +115,7 @@ function encodeRow(
         const b = row[j] as number;
         if (b >= NULL_MARK) {
           if (b === FIELD_SEPARATOR) break;
-          throw new RowTextShapeError('0xFE inside a value');
+          return -2;
         }
         out[o++] = b;
       }
@@ -117,7 +131,7 @@ function encodeRow(
     i = j + 1;
     field++;
   }
-  if (field !== kinds.length - 1) throw new RowTextShapeError('fewer fields than columns');
+  if (field !== kinds.length - 1) return -3;
   return o;
 }
 

@@ -26,7 +26,11 @@ export async function* readCopyText(
 ): AsyncGenerator<CopyText> {
   const key = keyColumn(table);
   const rowText = rowTextExpression(table.columns, columns);
-  const layout: RowTextLayout = { kinds: columns.map(fieldKind), trailing: options.trailing };
+  const layout: RowTextLayout = {
+    kinds: columns.map(fieldKind),
+    trailing: options.trailing,
+    table: table.name,
+  };
   const from = quoteMysql(table.name);
   const encode = (texts: Buffer[]): CopyText => {
     const conversions = emptyConversions();

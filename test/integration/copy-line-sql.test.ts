@@ -43,7 +43,9 @@ const MORE = [
   `INSERT INTO no_key VALUES (1, 'x\\ty', '0000-00-00'), (NULL, NULL, NULL), (1, 'x\\ty', '0000-00-00'),
     (2, '', '2019-02-30')`,
   'CREATE TABLE text_key (k VARCHAR(20) NOT NULL PRIMARY KEY, v TEXT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
-  `INSERT INTO text_key VALUES ('a', 'one'), ('b\\tc', NULL), ('é', '\\\\N'), ('Z', ''), ('😀', 'NUL\\0')`,
+  // X'FE' (the row text's NULL mark) cannot be stored in a utf8 column: the server stores '?'.
+  `INSERT INTO text_key VALUES ('a', 'one'), ('b\\tc', NULL), ('é', '\\\\N'), ('Z', ''), ('😀', 'NUL\\0'),
+    ('fe', X'FE')`,
 ];
 
 beforeAll(async () => {

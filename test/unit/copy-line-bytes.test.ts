@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../contract/errors';
 import type { DiscoveredColumn } from '../../core/discovery/discover-schema';
 import { type Conversions, emptyConversions, rowEncoder } from '../../core/load/copy-encoder';
-import { RowTextShapeError, rowTextsToCopy } from '../../core/load/copy-line-bytes';
+import { rowTextsToCopy } from '../../core/load/copy-line-bytes';
 import { FieldKind, fieldKind } from '../../core/load/copy-line-sql';
 import { mapColumn } from '../../core/load/type-mapping';
 
@@ -34,7 +35,7 @@ const encode = (
   trailing: string[] = [],
 ): { text: string; conversions: Conversions } => {
   const conversions = emptyConversions();
-  const out = rowTextsToCopy(rows.map(rowText), { kinds, trailing }, conversions);
+  const out = rowTextsToCopy(rows.map(rowText), { kinds, trailing, table: 't' }, conversions);
   return { text: out.toString('utf8'), conversions };
 };
 
@@ -89,11 +90,14 @@ describe('row texts → COPY lines', () => {
 
   it('refuses a row text whose shape is not the table (0xFE inside a value, a field too many or too few)', () => {
     const bad = (row: Buffer, kinds: FieldKind[]) => () =>
-      rowTextsToCopy([row], { kinds, trailing: [] }, emptyConversions());
-    expect(bad(Buffer.from([0x61, 0xfe, 0x62]), [text])).toThrow(RowTextShapeError);
-    expect(bad(Buffer.from([0x31, 0xfe]), [verbatim])).toThrow(RowTextShapeError);
-    expect(bad(rowText(['1', '2']), [verbatim])).toThrow(RowTextShapeError);
-    expect(bad(rowText(['1', '2']), [verbatim, verbatim, verbatim])).toThrow(RowTextShapeError);
+      rowTextsToCopy([row], { kinds, trailing: [], table: 't' }, emptyConversions());
+    expect(bad(Buffer.from([0x61, 0xfe, 0x62]), [text])).toThrow(ValidationError);
+    expect(bad(Buffer.from([0x61, 0xfe, 0x62]), [text])).toThrow(
+      /^table t, stage load: a row text from the replica has 0xFE inside a value$/,
+    );
+    expect(bad(Buffer.from([0x31, 0xfe]), [verbatim])).toThrow(ValidationError);
+    expect(bad(rowText(['1', '2']), [verbatim])).toThrow(ValidationError);
+    expect(bad(rowText(['1', '2']), [verbatim, verbatim, verbatim])).toThrow(ValidationError);
   });
 
   it('property: the same line as the Node encoder for text, dates and numbers', () => {
@@ -133,7 +137,7 @@ describe('row texts → COPY lines', () => {
         const got = emptyConversions();
         const out = rowTextsToCopy(
           rows.map(rowText),
-          { kinds: columns.map(fieldKind), trailing },
+          { kinds: columns.map(fieldKind), trailing, table: 't' },
           got,
         );
         expect(out.toString('utf8')).toBe(want);
