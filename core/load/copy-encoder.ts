@@ -48,9 +48,15 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Whether `YYYY-MM-DD…` is a date PostgreSQL accepts (MySQL also stores zero, partial and invalid ones). */
 export function isRealDate(text: string): boolean {
-  const year = Number(text.slice(0, 4));
-  const month = Number(text.slice(5, 7));
-  const day = Number(text.slice(8, 10));
+  return isRealYearMonthDay(
+    Number(text.slice(0, 4)),
+    Number(text.slice(5, 7)),
+    Number(text.slice(8, 10)),
+  );
+}
+
+/** The date test of `isRealDate` on its parts. */
+export function isRealYearMonthDay(year: number, month: number, day: number): boolean {
   if (year === 0 || month === 0 || day === 0 || month > 12) return false;
   if (day > (DAYS_IN_MONTH[month - 1] as number)) return false;
   return !(

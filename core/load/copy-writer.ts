@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PgSession } from '../db/ports';
-import { type Conversions, emptyConversions, rowEncoder } from './copy-encoder';
+import { addConversions, type Conversions, emptyConversions, rowEncoder } from './copy-encoder';
+import type { CopyText } from './copy-line-reader';
 import type { RawColumn } from './type-mapping';
 
 /**
@@ -48,4 +49,23 @@ export async function copyRows(
   }
   await pipeline(Readable.from(lines()), pg.copyFrom(options.sql));
   return { rows, bytes, conversions };
+}
+
+/** Streams COPY text already built (by the server: `copy-line-reader.ts`) into `COPY … FROM STDIN`. */
+export async function copyText(
+  pg: PgSession,
+  options: { sql: string; pieces: AsyncIterable<CopyText> },
+): Promise<CopyOutcome> {
+  const outcome: CopyOutcome = { rows: 0, bytes: 0, conversions: emptyConversions() };
+  async function* data() {
+    for await (const piece of options.pieces) {
+      outcome.rows += piece.rows;
+      outcome.bytes += piece.data.length;
+      outcome.conversions = addConversions(outcome.conversions, piece.conversions);
+      yield piece.data;
+    }
+  }
+  // One piece buffered here: the reader already reads one chunk ahead.
+  await pipeline(Readable.from(data(), { highWaterMark: 1 }), pg.copyFrom(options.sql));
+  return outcome;
 }

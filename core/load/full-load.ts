@@ -3,7 +3,8 @@ import { rebuildThroughShadow } from '../db/pg-shadow-table';
 import type { PgSession } from '../db/ports';
 import { logRawFullRefresh } from '../handoff/raw-change-log';
 import { ETL_COLUMNS } from '../handoff/raw-columns';
-import { type CopyOutcome, copyRows } from './copy-writer';
+import type { CopyText } from './copy-line-reader';
+import { type CopyOutcome, copyRows, copyText } from './copy-writer';
 import { createRawTable } from './raw-schema';
 import type { RawColumn } from './type-mapping';
 
@@ -20,7 +21,8 @@ export async function loadFull(
     name: string;
     columns: readonly RawColumn[];
     trailing: readonly string[];
-    chunks: AsyncIterable<unknown[][]>;
+    /** The replica's rows, as arrays (encoded here) or as COPY text the server built. */
+    source: { rows: AsyncIterable<unknown[][]> } | { text: AsyncIterable<CopyText> };
     primaryKey: readonly string[];
     runId: string;
     inSwap: () => Promise<unknown>;
@@ -37,12 +39,11 @@ export async function loadFull(
     fill: async (shadow) => {
       for (const statement of createRawTable(schemas.raw, shadow, columns))
         await pg.query(statement);
-      return copyRows(pg, {
-        sql: `COPY ${quotePg(schemas.raw)}.${quotePg(shadow)} (${columnList}) FROM STDIN`,
-        columns,
-        trailing: options.trailing,
-        chunks: options.chunks,
-      });
+      const sql = `COPY ${quotePg(schemas.raw)}.${quotePg(shadow)} (${columnList}) FROM STDIN`;
+      const { source } = options;
+      return 'text' in source
+        ? copyText(pg, { sql, pieces: source.text })
+        : copyRows(pg, { sql, columns, trailing: options.trailing, chunks: source.rows });
     },
     inSwap: async () => {
       await logRawFullRefresh(pg, schemas.meta, options.name, options.runId);

@@ -10,6 +10,8 @@ import { replicaChangeLog } from '../handoff/replica-change-log';
 import type { Logger } from '../logging/logger';
 import { loadChanges } from './apply-replica-changes';
 import type { Conversions } from './copy-encoder';
+import { readCopyText } from './copy-line-reader';
+import { canReadRowText } from './copy-line-sql';
 import { loadFull } from './full-load';
 import { ensureLoadMeta, type LoadState, readLoadState, writeLoadState } from './load-state';
 import { planRawSchema, type RawSchemaPlan, readRawColumns } from './raw-schema';
@@ -107,7 +109,14 @@ export async function loadTable(deps: LoadDeps, input: LoadInput): Promise<LoadR
     log.info('full load', { reason: fullLoadReason });
     const copied = await loadFull(pg, {
       ...target,
-      chunks: readChunks(replica, table, { batchSize: deps.settings.batchSize }),
+      source: canReadRowText(table.columns)
+        ? {
+            text: readCopyText(replica, table, columns, {
+              batchSize: deps.settings.batchSize,
+              trailing: target.trailing,
+            }),
+          }
+        : { rows: readChunks(replica, table, { batchSize: deps.settings.batchSize }) },
       primaryKey: table.primaryKey.map((k) => k.toLowerCase()),
       runId: input.runId,
       inSwap: () => saveCursor(true),

@@ -1,7 +1,8 @@
 /**
  * A table with every MySQL type OpenDental uses (and a few it does not), filled with the values
  * that break naive copies: extremes, -0, subnormals, NUL and Ctrl-Z bytes, quotes, escapes, `\N` and `NULL` strings,
- * emoji, latin1, zero/partial/no dates, TIME beyond ±24 h, blobs with every byte.
+ * emoji, latin1, zero/partial/no dates, TIME beyond ±24 h, blobs with every byte. Insert with
+ * `sql_mode = 'NO_AUTO_VALUE_ON_ZERO'` (zero dates and key 0 stored as given) into a `utf8` database.
  */
 export const ADVERSARIAL_DDL = `CREATE TABLE adversarial (
   id BIGINT(20) NOT NULL,
